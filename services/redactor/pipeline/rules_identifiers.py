@@ -1,0 +1,156 @@
+"""Regular expressions and checksums for contact details and identifiers.
+
+Pure functions over the raw text: each finder yields Candidate spans. Checksums (NHS
+number modulus 11, Luhn for card numbers) separate real identifiers from ordinary numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .types import Candidate
+
+_TLDS = (
+    "com|org|net|uk|io|info|biz|gov|edu|co|me|nhs|scot|wales|ie|eu|de|fr|es|it|nl|be|pt|br|"
+    "se|no|dk|fi|pl|hu|cz|at|ch|au|nz|ca|us|in|pk|ng|za|ke|gh|ph|cn|jp|ru|app|dev|ly|tv|online"
+)
+EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+"
+    rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.(?:{_TLDS}))?\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+HANDLE_RE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?")
+_EXT = r"(?:\s*(?:,\s*)?(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6})?"
+PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+|00)?\(?\d{1,4}\)?(?:[\s.\-]?\(?\d{1,5}\)?){1,6}" + _EXT + r"(?![\w])",
+    re.IGNORECASE,
+)
+INTERNAL_PHONE_RE = re.compile(
+    r"\b(?:ext\.?|extn\.?|extension|bleep|bleeped|pager|x)\s*(?:no\.?|number)?\s*:?\s*(\d{3,6})\b",
+    re.IGNORECASE,
+)
+NI_RE = re.compile(
+    r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+    re.IGNORECASE,
+)
+NHS_RE = re.compile(r"(?<![\d-])\d{3}[\s-]?\d{3}[\s-]?\d{4}(?![\d-])")
+CARD_RE = re.compile(r"(?<![\d-])\d(?:[\s-]?\d){11,18}(?![\d-])")
+SSN_RE = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
+IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b")
+IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+NMC_RE = re.compile(r"\b\d{2}[A-Z]\d{4}[A-Z]\b")
+GMC_RE = re.compile(r"\bGMC\s*(?:no\.?|number|#|ref(?:erence)?)?\s*:?\s*(\d{7})\b", re.IGNORECASE)
+LICENCE_RE = re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b")
+CONTEXT_ID_RE = re.compile(
+    r"\b(?:employee|staff|assignment|payroll|badge|pin|passport|licen[cs]e|registration|"
+    r"reference|ref|member(?:ship)?|account|case|record|hospital|mrn|patient|id|nmc|gmc|hcpc)"
+    r"\s*(?:no\.?|num(?:ber)?|#|id|pin|code)?\s*(?:is|was|:|#|-)?\s*"
+    r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,15})\b",
+    re.IGNORECASE,
+)
+LONG_NUMBER_RE = re.compile(r"(?<![\w£$€.,])\d{5,}(?![\w%])")
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{4}}"
+    rf"|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+)
+DOB_RE = re.compile(
+    rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\s*(?:is|was|:|-)?\s*({_DATE})",
+    re.IGNORECASE,
+)
+FULL_DATE_RE = re.compile(rf"(?<![\w/])(?:\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})(?![\w/])")
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """Modulus 11 check used by NHS numbers (10 digits, last one is the check digit)."""
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def luhn_valid(digits: str) -> bool:
+    if not 12 <= len(digits) <= 19 or not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _phone_ok(s: str) -> bool:
+    core = re.split(r"(?i)\s*(?:,\s*)?(?:ext|extn|extension|x|#)", s)[0]
+    n = len(_digits(core))
+    if n < 7 or n > 15:
+        return False
+    if re.fullmatch(r"\d{7,}", core):  # a bare run of digits: only a UK-style number
+        return core.startswith("0") and n in (10, 11)
+    if re.fullmatch(r"(19|20)\d\d\s*[-–]\s*(19|20)?\d\d", core):
+        return False
+    return n >= 9 or core.startswith(("+", "0", "("))
+
+
+def find_identifiers(text: str) -> Iterator[Candidate]:
+    for m in EMAIL_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "EMAIL", "email")
+    for m in URL_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?)]'\"":
+            end -= 1
+        if "@" not in text[m.start() : end]:
+            yield Candidate(m.start(), end, "URL", "url")
+    for m in HANDLE_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "HANDLE", "handle")
+    for m in NHS_RE.finditer(text):
+        if nhs_number_valid(_digits(m.group())):
+            yield Candidate(m.start(), m.end(), "ID", "nhs_number")
+    for m in NI_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "ID", "ni_number")
+    for m in CARD_RE.finditer(text):
+        if luhn_valid(_digits(m.group())):
+            yield Candidate(m.start(), m.end(), "ID", "card")
+    for regex, source in (
+        (SSN_RE, "ssn"),
+        (IBAN_RE, "iban"),
+        (IPV4_RE, "ip"),
+        (NMC_RE, "nmc_pin"),
+        (LICENCE_RE, "driving_licence"),
+    ):
+        for m in regex.finditer(text):
+            yield Candidate(m.start(), m.end(), "ID", source)
+    for regex in (GMC_RE, CONTEXT_ID_RE):
+        for m in regex.finditer(text):
+            yield Candidate(m.start(1), m.end(1), "ID", "context_id")
+    for m in PHONE_RE.finditer(text):
+        if _phone_ok(m.group()):
+            yield Candidate(m.start(), m.end(), "PHONE", "phone")
+    for m in INTERNAL_PHONE_RE.finditer(text):
+        yield Candidate(m.start(1), m.end(1), "PHONE", "extension")
+    for m in DOB_RE.finditer(text):
+        yield Candidate(m.start(1), m.end(1), "DATE", "dob")
+    for m in FULL_DATE_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "DATE", "full_date")
+    for m in LONG_NUMBER_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "ID", "long_number")

@@ -1,0 +1,125 @@
+"""Places that identify: postcodes, street addresses, named wards/units/practices/hospitals.
+
+Postcodes and addresses are found with regular expressions on the raw text. Workplaces are
+found two ways: a pattern (capitalised name + a unit word such as "Ward" or "Hospital",
+unless every word is generic, as in "the Emergency Department"), and the deploying
+organisation's own CSV of site, ward and team names, matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .types import Candidate, RedactionError
+
+POSTCODE_RE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE
+)
+OUTWARD_RE = re.compile(
+    r"\b(?:postcode|post code|area|in|near|around|from|of|covering)\s+"
+    r"([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\b(?!\s*(?:vitamin|injection|form|band|bed|bay))"
+)
+
+_STREET_WORDS = (
+    r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Cl|Way|Court|Ct|Place|Pl|Crescent|"
+    r"Cres|Terrace|Gardens|Gdns|Grove|Gr|Hill|Park|Square|Sq|Boulevard|Blvd|Parade|Row|Walk|"
+    r"Mews|Rise|View|Green|Vale|Wharf|Quay|Highway|Hwy|Route|Rte|Circle|Cir|Trail|Pike|"
+    r"Parkway|Pkwy|Plaza|Alley|Bypass|Estate|Meadow|Meadows|Fields|Heights|Path|Brow|Chase"
+)
+_STREET_WORDS_PLAIN = (
+    r"Street|Road|Avenue|Lane|Drive|Close|Crescent|Terrace|Gardens|Grove|Square|Boulevard|"
+    r"Parade|Mews|Strasse|Straße"
+)
+# Street words that are written as part of the name in many European languages.
+_STREET_SUFFIXES = (
+    r"katu|tie|kuja|polku|väylä|utca|út|tér|straße|strasse|str\.|gasse|weg|vej|gade|gatan|"
+    r"vägen|veien|gata|laan|straat|plein|ulica|ul\.|rua|calle|avenida|via|viale|rue|allee|"
+    r"platz|ring|damm|stræde|vænget|torget|tee|iela|gatvė|ulice"
+)
+_NAME = r"[A-ZÀ-Þ][\w'’.\-]*"
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Flat|Unit|Floor|Fl|Room|Rm|Box|Bldg|Building)\.?\s*#?\s*\w+"
+_ADDRESS_CORE = (
+    rf"(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
+    rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:{_STREET_WORDS_PLAIN})\b\.?(?:\s+\d{{1,5}}[A-Za-z]?\b)?"
+    rf"|\b(?:\d{{1,5}}[A-Za-z]?\s+)?(?:{_NAME}\s+){{0,2}}\w*(?:{_STREET_SUFFIXES})\b\.?\s*\d{{1,5}}[A-Za-z]?\b"
+    rf"|\b(?:{_STREET_SUFFIXES})\s+(?:(?:de|do|da|dos|das|del|di|la|le|des)\s+)?{_NAME}"
+    rf"(?:\s+{_NAME})?,?\s+\d{{1,5}}\b"
+    rf"|\b(?:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+Box\s+\d{{3,5}}"
+    rf"|\b{_UNIT})"
+)
+# After a street, absorb unit numbers, towns, state codes, countries and zip codes.
+_CONTINUATION = (
+    rf"(?:[ \t]*(?:,|\n)[ \t]*(?:\n[ \t]*)?(?:,[ \t]*)?"
+    rf"(?:{_UNIT}|{_NAME}(?:[ \t]+{_NAME}){{0,3}}(?:[ \t]+[A-Z\d][A-Z\d -]{{2,9}}\d)?|\d{{4,6}})"
+    rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT})*"
+)
+ADDRESS_RE = re.compile(_ADDRESS_CORE + _CONTINUATION)
+
+_UNIT_WORDS = (
+    r"Ward|Wards|Unit|Department|Dept|Hospital|Infirmary|Practice|Surgery|Clinic|Centre|Center|"
+    r"Hospice|Team|Suite|Theatres?|Wing|Block|Building|House|Lodge|Pavilion|Medical Practice|"
+    r"Health Centre|Medical Centre|Care Home|Nursing Home|Hub|Service|Services|Trust|"
+    r"Foundation Trust|NHS Trust|Partnership|ICB|PCN|Campus"
+)
+WORKPLACE_RE = re.compile(
+    rf"\b((?:St\.?\s+|Saint\s+)?(?:[A-Z][\w'’&\-]*\s+(?:(?:and|&|of|the)\s+)?){{1,5}}"
+    rf"(?:{_UNIT_WORDS}))\b"
+)
+NUMBERED_WARD_RE = re.compile(r"\b(?:Ward|Bay|Theatre|Pod|Room)\s+(?:\d{1,3}[A-Z]?|[A-Z]\d{0,2})\b")
+
+
+def _workplace_name(
+    phrase: str, keep_words: frozenset[str], generic_words: frozenset[str]
+) -> tuple[int, int] | None:
+    """Trim leading articles and keep-list words ("Nigerian", "The"); None if all generic."""
+    words = list(re.finditer(r"[\w'’&\-]+", phrase))
+    while words and (
+        words[0].group().lower() in keep_words or words[0].group().lower() in {"the", "a", "an"}
+    ) and words[0].group().lower() not in {"st", "saint"}:
+        words.pop(0)
+    named = [w for w in words if w.group().lower().rstrip("'’s") not in generic_words
+             and w.group().lower() not in generic_words]
+    if not words or not named:
+        return None
+    return words[0].start(), len(phrase)
+
+
+def find_places(
+    text: str, generic_words: frozenset[str], keep_words: frozenset[str] = frozenset()
+) -> Iterator[Candidate]:
+    for m in POSTCODE_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
+    for m in OUTWARD_RE.finditer(text):
+        yield Candidate(m.start(1), m.end(1), "POSTCODE", "outward_code")
+    for m in ADDRESS_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "ADDRESS", "address")
+    for m in WORKPLACE_RE.finditer(text):
+        span = _workplace_name(m.group(1), keep_words, generic_words)
+        if span is not None:
+            yield Candidate(m.start(1) + span[0], m.start(1) + span[1], "WORKPLACE", "workplace")
+    for m in NUMBERED_WARD_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "WORKPLACE", "numbered_ward")
+
+
+def load_places_csv(path: str | Path) -> list[str]:
+    """Read an organisation's places CSV: a header row with a `name` column, optional `aliases`
+    (separated by `|`) and `kind`. Returns every name and alias."""
+    names: list[str] = []
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "name" not in reader.fieldnames:
+                raise RedactionError("places CSV needs a header row with a 'name' column")
+            for row in reader:
+                for value in [row.get("name") or ""] + (row.get("aliases") or "").split("|"):
+                    value = value.strip()
+                    if len(value) >= 2:
+                        names.append(value)
+    except OSError as exc:
+        raise RedactionError(f"cannot read places CSV ({exc.__class__.__name__})") from None
+    except (csv.Error, UnicodeDecodeError):
+        raise RedactionError("places CSV is not valid UTF-8 CSV") from None
+    return names

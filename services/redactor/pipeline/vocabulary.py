@@ -1,0 +1,60 @@
+"""Curated word lists shipped as data files in services/redactor/data/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def read_words(name: str) -> frozenset[str]:
+    """All whitespace-separated words of a data file, lower-cased; `#` lines are comments."""
+    words: set[str] = set()
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        for line in fh:
+            if line.lstrip().startswith("#"):
+                continue
+            words.update(w.lower() for w in line.split())
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    keep: frozenset[str]
+    first_names: frozenset[str]
+    surnames: frozenset[str]
+    ambiguous_names: frozenset[str]
+    generic_places: frozenset[str]
+    common: frozenset[str]
+
+    def is_name(self, lower: str) -> bool:
+        return lower in self.first_names or lower in self.surnames
+
+    def is_safe_name(self, lower: str) -> bool:
+        """A listed name that is not also an ordinary or keep-list word."""
+        return self.is_name(lower) and lower not in self.ambiguous_names and lower not in self.keep
+
+
+@cache
+def load_vocabulary() -> Vocabulary:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    keep = read_words("keep_words.txt")
+    return Vocabulary(
+        keep=keep,
+        first_names=read_words("first_names.txt"),
+        surnames=read_words("surnames.txt"),
+        ambiguous_names=read_words("ambiguous_names.txt") | frozenset(STOP_WORDS),
+        generic_places=read_words("generic_places.txt"),
+        common=read_words("common_words.txt") | keep | frozenset(STOP_WORDS),
+    )
+
+
+@cache
+def load_theme_lexicon() -> dict[str, list[str]]:
+    with open(DATA_DIR / "themes.json", encoding="utf-8") as fh:
+        data: dict[str, list[str]] = json.load(fh)
+    return data
