@@ -1,0 +1,77 @@
+"""Inspect and replay dead-lettered messages of a service.
+
+    portal-dlq list --service analytics
+    portal-dlq replay --service analytics 12 13
+    portal-dlq replay --service redactor --all
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from sqlalchemy import select
+
+from .config import SERVICES, ConfigError, load_settings
+from .db import make_engine, make_session_factory, unit_of_work
+from .messaging import make_publisher, queue_for, task_for
+from .relay import _relay_env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    listing = sub.add_parser("list", help="dead letters not yet replayed (add --all for every one)")
+    listing.add_argument("--service", required=True, choices=SERVICES)
+    listing.add_argument("--all", action="store_true")
+    replay = sub.add_parser("replay", help="send dead letters back to the service's queue")
+    replay.add_argument("--service", required=True, choices=SERVICES)
+    replay.add_argument("ids", nargs="*", type=int)
+    replay.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.service, _relay_env(args.service))
+    except ConfigError as exc:
+        print(f"portal-dlq: {exc}", file=sys.stderr)
+        return 2
+    model = importlib.import_module(f"services.{args.service}.models").DeadLetter
+    sessions = make_session_factory(make_engine(settings.database_url))
+
+    if args.command == "list":
+        with unit_of_work(sessions) as session:
+            query = select(model).order_by(model.id)
+            if not args.all:
+                query = query.where(model.replayed.is_(False))
+            rows = session.scalars(query).all()
+            for row in rows:
+                # The message itself is not printed: it may hold ciphertext. Ids and the error suffice.
+                print(json.dumps({
+                    "id": row.id, "event_id": row.event_id, "event_type": row.event_type,
+                    "task": row.task_name, "error": row.error, "attempts": row.attempts,
+                    "failed_on": row.failed_on.isoformat(), "replayed": row.replayed,
+                }))
+        print(f"{len(rows)} dead letter(s)", file=sys.stderr)
+        return 0
+
+    if not args.ids and not args.all:
+        parser.error("name dead-letter ids to replay, or --all")
+    settings.require_redis()
+    publisher = make_publisher(settings)
+    replayed = 0
+    with unit_of_work(sessions) as session:
+        query = select(model).where(model.replayed.is_(False))
+        if not args.all:
+            query = query.where(model.id.in_(args.ids))
+        for row in session.scalars(query).all():
+            publisher.send_task(task_for(args.service), args=[row.message], queue=queue_for(args.service))
+            row.replayed = True
+            replayed += 1
+    print(f"replayed {replayed} dead letter(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

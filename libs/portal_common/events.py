@@ -1,0 +1,183 @@
+"""The event envelope, the payload schema of every (type, version), and who subscribes.
+
+One envelope for every event::
+
+    {"id": UUID, "type": "report.submitted", "version": 1,
+     "occurred_at": "2026-11-21T10:00:00Z",   # truncated to the hour, never finer
+     "producer": "intake", "payload": {...}}
+
+Payload schemas reject unknown fields, so a producer cannot leak a new field by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from . import taxonomy
+
+# A fixed namespace so that derived event ids are the same on every machine.
+EVENT_NAMESPACE = uuid.UUID("6c1d7b8e-5d0a-4c55-9c39-2b1f0f6b9a41")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _choice(field: str) -> validate.OneOf:
+    return validate.OneOf(taxonomy.codes(taxonomy.FIELDS[field][0]))
+
+
+class ReportDetailsSchema(_Strict):
+    """The structured answers: taxonomy codes only, never free text."""
+
+    experience = fields.String(validate=_choice("experience"), allow_none=True)
+    characteristics = fields.List(fields.String(validate=_choice("characteristics")), load_default=list)
+    sources = fields.List(fields.String(validate=_choice("sources")), load_default=list)
+    setting = fields.String(validate=_choice("setting"), allow_none=True)
+    staff_group = fields.String(validate=_choice("staff_group"), allow_none=True)
+    internationally_recruited = fields.String(
+        validate=_choice("internationally_recruited"), allow_none=True
+    )
+    occurred_month = fields.String(
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM."),
+        allow_none=True,
+    )
+    impact = fields.String(validate=_choice("impact"), allow_none=True)
+    raised_formally = fields.String(validate=_choice("raised_formally"), allow_none=True)
+
+
+class ReportSubmittedV1(_Strict):
+    report_id = fields.UUID(required=True)
+    # Fernet token of a JSON object {"account": str, "what_would_help": str | null}.
+    ciphertext = fields.String(required=True, validate=validate.Length(min=1))
+    submitted_week = fields.Date(required=True)
+    details = fields.Nested(ReportDetailsSchema, required=True)
+
+
+class RiskSchema(_Strict):
+    score = fields.Float(required=True, validate=validate.Range(0, 1))
+    reasons = fields.List(fields.String(), required=True)
+    needs_review = fields.Boolean(required=True)
+
+
+class ReportRedactedV1(_Strict):
+    report_id = fields.UUID(required=True)
+    redacted_text = fields.String(required=True)
+    redacted_help = fields.String(allow_none=True, load_default=None)
+    entity_counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    themes = fields.List(fields.String(validate=validate.OneOf(sorted(taxonomy.THEME_CODES))), required=True)
+    risk = fields.Nested(RiskSchema, required=True)
+    submitted_week = fields.Date(required=True)
+    details = fields.Nested(ReportDetailsSchema, required=True)
+
+
+class ReportStoredV1(_Strict):
+    """A consumer confirms it holds a redacted report (lets intake stop re-sending it)."""
+
+    report_id = fields.UUID(required=True)
+    consumer = fields.String(required=True, validate=validate.OneOf(["analytics", "training"]))
+
+
+PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+    ("report.submitted", 1): ReportSubmittedV1,
+    ("report.redacted", 1): ReportRedactedV1,
+    ("report.stored", 1): ReportStoredV1,
+}
+
+# event type -> services whose queue receives it
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "report.submitted": ("redactor",),
+    "report.redacted": ("intake", "analytics", "training"),
+    "report.stored": ("intake",),
+}
+
+
+class EnvelopeSchema(_Strict):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    producer = fields.String(required=True, validate=validate.OneOf(["intake", "redactor", "analytics", "training"]))
+    payload = fields.Dict(required=True)
+
+    @validates_schema
+    def _known_and_coarse(self, data: dict[str, Any], **_kw: Any) -> None:
+        if (data["type"], data["version"]) not in PAYLOAD_SCHEMAS:
+            raise ValidationError(f"unknown event {data['type']} v{data['version']}", "type")
+        at = data["occurred_at"]
+        if at.minute or at.second or at.microsecond:
+            raise ValidationError("occurred_at must be truncated to the hour", "occurred_at")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    producer: str
+    payload: dict[str, Any]  # loaded (typed) payload
+
+    def to_message(self) -> dict[str, Any]:
+        """The JSON-safe form that travels on the queue."""
+        schema = PAYLOAD_SCHEMAS[(self.type, self.version)]()
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "producer": self.producer,
+            "payload": schema.dump(self.payload),
+        }
+
+
+def current_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def make_event(
+    type_: str,
+    payload: dict[str, Any],
+    producer: str,
+    *,
+    version: int = 1,
+    event_id: uuid.UUID | None = None,
+) -> Event:
+    """Build an event, validating the payload against its schema (dump then load)."""
+    schema = PAYLOAD_SCHEMAS[(type_, version)]()
+    loaded = schema.load(schema.dump(payload))
+    return Event(
+        id=event_id or uuid.uuid4(),
+        type=type_,
+        version=version,
+        occurred_at=current_hour(),
+        producer=producer,
+        payload=loaded,
+    )
+
+
+def parse_message(message: dict[str, Any]) -> Event:
+    """Validate a message from the queue; raises marshmallow.ValidationError if malformed."""
+    if not isinstance(message, dict):
+        raise ValidationError("event message must be an object")
+    env = EnvelopeSchema().load(message)
+    payload = PAYLOAD_SCHEMAS[(env["type"], env["version"])]().load(env["payload"])
+    return Event(
+        id=env["id"],
+        type=env["type"],
+        version=env["version"],
+        occurred_at=env["occurred_at"],
+        producer=env["producer"],
+        payload=payload,
+    )
+
+
+def derived_id(kind: str, key: str) -> uuid.UUID:
+    """A deterministic event id, so a re-run of the same work produces the same event."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{kind}:{key}")

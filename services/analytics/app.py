@@ -1,0 +1,25 @@
+"""Analytics: aggregates of redacted reports for inclusion and HR/OD leads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify
+
+from portal_common.config import Settings, load_settings
+from portal_common.db import unit_of_work
+from portal_common.web import base_app
+
+from . import operations
+
+api = Blueprint("analytics_api", __name__, url_prefix="/api/v1")
+
+
+@api.get("/stats")
+def stats():
+    with unit_of_work(current_app.extensions["portal"]["sessions"]) as session:
+        return jsonify(reports=operations.report_count(session))
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    app = base_app(__name__, settings or load_settings("analytics"))
+    app.register_blueprint(api)
+    return app

@@ -1,0 +1,47 @@
+"""Analytics' use cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal_common.events import Event
+
+from .models import Report
+
+DETAIL_COLUMNS = (
+    "experience",
+    "characteristics",
+    "sources",
+    "setting",
+    "staff_group",
+    "internationally_recruited",
+    "occurred_month",
+    "impact",
+    "raised_formally",
+)
+
+
+def store_redacted(session: Session, event: Event) -> None:
+    payload = event.payload
+    report_id = str(payload["report_id"])
+    if session.get(Report, report_id) is not None:
+        return
+    details = payload["details"]
+    session.add(
+        Report(
+            id=report_id,
+            submitted_week=payload["submitted_week"],
+            themes=list(payload["themes"]),
+            entity_counts=dict(payload["entity_counts"]),
+            redacted_text=payload["redacted_text"],
+            redacted_help=payload.get("redacted_help"),
+            risk_score=payload["risk"]["score"],
+            needs_review=payload["risk"]["needs_review"],
+            **{key: details.get(key) for key in DETAIL_COLUMNS},
+        )
+    )
+
+
+def report_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Report)) or 0

@@ -1,0 +1,55 @@
+"""Intake's own tables. The raw text exists here only as ciphertext, and only until the
+redactor's result is confirmed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, today
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+PENDING = "pending"
+REDACTED = "redacted"  # redacted, some consumer has not confirmed yet
+COMPLETE = "complete"  # redacted and held by every consumer
+
+# Services that must confirm they hold a redacted report before intake stops re-sending it.
+CONFIRMING_CONSUMERS = ("analytics", "training")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    # Fernet token of {"account", "what_would_help"}; set to NULL once the redaction is back.
+    ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict] = mapped_column(JSON, nullable=False)
+    submitted_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=PENDING, index=True)
+    # How many re-send sweeps found it unconfirmed (a counter, not a clock).
+    unconfirmed_sweeps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    redacted_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    redacted_help: Mapped[str | None] = mapped_column(Text, nullable=True)
+    themes: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    entity_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    risk: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    confirmed_by: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
+    pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    pass

@@ -1,0 +1,142 @@
+"""Intake's use cases, free of Flask and Celery: each takes a session and commits nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal_common.crypto import TextCipher
+from portal_common.events import Event, derived_id, make_event
+from portal_common.models import today
+from portal_common.outbox import add_event
+
+from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, Outbox, Submission
+from .schemas import DETAIL_FIELDS
+
+log = logging.getLogger("portal.intake")
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the week: the finest time any other service learns."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def submit_report(session: Session, cipher: TextCipher, data: dict[str, Any]) -> Submission:
+    """Store a new report as ciphertext and queue report.submitted in the same transaction."""
+    details = {key: data.get(key) for key in DETAIL_FIELDS}
+    details["characteristics"] = sorted(details.get("characteristics") or [])
+    details["sources"] = sorted(details.get("sources") or [])
+    ciphertext = cipher.encrypt_json(
+        {"account": data["account"], "what_would_help": data.get("what_would_help")}
+    )
+    submission = Submission(
+        id=str(uuid.uuid4()), ciphertext=ciphertext, details=details, submitted_on=today(), status=PENDING
+    )
+    session.add(submission)
+    add_event(session, Outbox, _submitted_event(submission))
+    log.info("report accepted", extra={"report_id": submission.id})
+    return submission
+
+
+def _submitted_event(submission: Submission) -> Event:
+    return make_event(
+        "report.submitted",
+        {
+            "report_id": uuid.UUID(submission.id),
+            "ciphertext": submission.ciphertext,
+            "submitted_week": week_start(submission.submitted_on),
+            "details": submission.details,
+        },
+        "intake",
+    )
+
+
+def redacted_event(submission: Submission) -> Event:
+    """Rebuild report.redacted from what intake holds, with the redactor's own event id."""
+    return make_event(
+        "report.redacted",
+        {
+            "report_id": uuid.UUID(submission.id),
+            "redacted_text": submission.redacted_text,
+            "redacted_help": submission.redacted_help,
+            "entity_counts": submission.entity_counts or {},
+            "themes": submission.themes or [],
+            "risk": submission.risk,
+            "submitted_week": week_start(submission.submitted_on),
+            "details": submission.details,
+        },
+        "redactor",
+        event_id=derived_id("report.redacted", submission.id),
+    )
+
+
+def apply_redacted(session: Session, event: Event) -> None:
+    """The redactor's result is back: keep the redacted text, wipe the ciphertext."""
+    payload = event.payload
+    submission = session.get(Submission, str(payload["report_id"]))
+    if submission is None or submission.status != PENDING:
+        return
+    submission.redacted_text = payload["redacted_text"]
+    submission.redacted_help = payload.get("redacted_help")
+    submission.themes = list(payload["themes"])
+    submission.entity_counts = dict(payload["entity_counts"])
+    submission.risk = dict(payload["risk"])
+    submission.ciphertext = None
+    submission.status = _status_after_redaction(submission)
+    submission.unconfirmed_sweeps = 0
+    log.info("report redacted, ciphertext wiped", extra={"report_id": submission.id})
+
+
+def apply_stored(session: Session, event: Event) -> None:
+    payload = event.payload
+    submission = session.get(Submission, str(payload["report_id"]))
+    if submission is None:
+        return
+    consumer = payload["consumer"]
+    if consumer not in submission.confirmed_by:
+        submission.confirmed_by = sorted({*submission.confirmed_by, consumer})
+    if submission.status == REDACTED:
+        submission.status = _status_after_redaction(submission)
+
+
+def _status_after_redaction(submission: Submission) -> str:
+    confirmed = set(submission.confirmed_by or [])
+    return COMPLETE if confirmed.issuperset(CONFIRMING_CONSUMERS) else REDACTED
+
+
+def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
+    """Re-send what has not been confirmed after a whole sweep interval.
+
+    A report still pending gets report.submitted again; a redacted report that some
+    consumer has not confirmed gets report.redacted again, to that consumer only. This
+    recovers events that Redis lost (a restart without persistence). Returns how many
+    events were queued.
+    """
+    queued = 0
+    query = (
+        select(Submission)
+        .where(Submission.status.in_((PENDING, REDACTED)))
+        .order_by(Submission.id)
+        .limit(batch)
+    )
+    for submission in session.scalars(query):
+        missing = [c for c in CONFIRMING_CONSUMERS if c not in (submission.confirmed_by or [])]
+        if submission.unconfirmed_sweeps < 1:
+            submission.unconfirmed_sweeps += 1
+            continue
+        submission.unconfirmed_sweeps = 0
+        if submission.status == PENDING:
+            if submission.ciphertext is None:
+                continue
+            add_event(session, Outbox, _submitted_event(submission))
+        else:
+            add_event(session, Outbox, redacted_event(submission), targets=missing)
+        queued += 1
+    if queued:
+        log.info("unconfirmed reports re-sent", extra={"count": queued})
+    return queued

@@ -1,0 +1,3 @@
+from portal_common.alembic_env import run
+
+run("redactor")

@@ -1,0 +1,41 @@
+"""Training's own tables: the pool of redacted reports that may become training cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Float, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+CANDIDATE = "candidate"
+
+
+class CaseCandidate(Base):
+    __tablename__ = "case_candidates"
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    characteristics: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    setting: Mapped[str | None] = mapped_column(String(32))
+    risk_score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    # Above the redactor's risk threshold: a person must review it before trainers see it.
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=CANDIDATE, index=True)
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
+    pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    pass
