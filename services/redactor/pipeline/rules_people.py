@@ -1,15 +1,18 @@
-"""Finding people on a spaCy Doc: NER, titles, a name lexicon, nicknames in quotes.
+"""Finding people on a spaCy Doc: NER, titles, name lexicons, unknown proper nouns, nicknames.
 
 NER alone misses lone first names, lower-case names and surnames on their own, so names
-from the lexicon are taken too, and a found name grows over neighbouring capitalised
-words that are not ordinary vocabulary ("Sarah" + "Okonkwo-Briggs").
+from the lexicons are taken too. A found name grows over its neighbours: initials
+("J."), particles ("van", "ten"), capitalised words after a first name ("Sophie Lang"),
+and words that are not ordinary English ("Okonkwo-Briggs", lower-case "desrosiers").
+A capitalised word that is in no vocabulary we ship (not English, not a keep-list word) is
+taken as a name too, unless the NER model called it a place or an organisation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from .types import Candidate
 from .vocabulary import Vocabulary
@@ -23,6 +26,8 @@ TITLES = frozenset(
 _CASED_TITLES = frozenset("sister nurse doctor consultant lady lord father uncle".split())
 _NICKNAME_VERBS = frozenset("called call calls calling named nicknamed renamed known".split())
 _QUOTES = frozenset("\"'“”‘’`")
+_PARTICLES = frozenset("van von der den de da di du dos del la le ten ter bin ibn al el mac".split())
+_OTHER_NER = frozenset("ORG GPE LOC FAC NORP PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 
 
 def _clean(tok: Token) -> str:
@@ -34,6 +39,11 @@ def _capitalised(tok: Token) -> bool:
     return len(t) > 1 and t[0].isupper() and not t.isupper()
 
 
+def _initial(tok: Token) -> bool:
+    t = tok.text.rstrip(".")
+    return len(t) == 1 and t.isupper() and t.isalpha()
+
+
 def _is_title(tok: Token) -> bool:
     low = tok.lower_
     if low not in TITLES:
@@ -41,33 +51,72 @@ def _is_title(tok: Token) -> bool:
     return low not in _CASED_TITLES or tok.text[0].isupper()
 
 
-def _nameish(tok: Token, vocab: Vocabulary) -> bool:
-    """Could this token be part of a name that is already anchored by something else?"""
+def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
+    """Capitalised, and in no vocabulary we ship: most likely a name."""
     low = _clean(tok)
-    if not tok.is_alpha and not tok.text.replace("'", "").replace("’", "").isalpha():
+    return (
+        _capitalised(tok)
+        and tok.is_alpha
+        and low not in vocab.common
+        and low not in vocab.generic_places
+        and low not in TITLES
+    )
+
+
+def _ordinary(tok: Token, vocab: Vocabulary) -> bool:
+    """An everyday word or punctuation at the edge of an NER person span ("Hi", "Call")."""
+    low = _clean(tok)
+    if not tok.is_alpha:
+        return tok.is_punct or tok.is_space
+    return (low in vocab.common or low in vocab.keep) and not vocab.is_name(low)
+
+
+def _surname_like(tok: Token, vocab: Vocabulary, after_first_name: bool) -> bool:
+    low = _clean(tok)
+    if not tok.is_alpha or low in vocab.keep or low in TITLES or low in vocab.generic_places:
         return False
-    if _capitalised(tok) and low not in vocab.common:
-        return True
-    return vocab.is_safe_name(low) and tok.is_alpha
+    if _capitalised(tok):
+        return after_first_name or low not in vocab.common or vocab.is_name(low)
+    if tok.is_lower:
+        return vocab.is_lower_name(low) or (after_first_name and low not in vocab.common)
+    return False
 
 
 def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
+    after_first = vocab.is_name(_clean(doc[end - 1])) and _clean(doc[end - 1]) in vocab.first_names
+    lower_anchor = doc[start].is_lower
     while end < len(doc):
         tok = doc[end]
-        if tok.text in {"-", "'"} and end + 1 < len(doc) and _capitalised(doc[end + 1]):
+        nxt = doc[end + 1] if end + 1 < len(doc) else None
+        if tok.text in {"-", "'"} and nxt is not None and _capitalised(nxt):
             end += 2
             continue
-        if _nameish(tok, vocab) and not tok.is_sent_start:
+        if nxt is not None and (_initial(tok) or tok.lower_ in _PARTICLES) and _capitalised(nxt):
             end += 1
+            continue
+        if tok.text == "." and end > start and _initial(doc[end - 1]):
+            end += 1
+            continue
+        if tok.is_sent_start or tok.whitespace_ == "" and nxt is not None and nxt.text == ":":
+            pass
+        if not tok.is_sent_start and _surname_like(tok, vocab, after_first):
+            if lower_anchor and not tok.is_lower:
+                break
+            end += 1
+            after_first = False
             continue
         break
     while start > 0:
         tok = doc[start - 1]
-        if (
-            _nameish(tok, vocab)
-            and not _is_title(tok)
-            and _clean(tok) not in vocab.keep
-            and (not tok.is_sent_start or vocab.is_safe_name(_clean(tok)))
+        if doc[start].is_sent_start:
+            break
+        if _initial(tok) and start - 2 >= 0 and _capitalised(doc[start - 2]):
+            start -= 1
+            continue
+        if _clean(tok) in vocab.keep or _is_title(tok):
+            break
+        if (_capitalised(tok) and (_clean(tok) not in vocab.common or vocab.is_safe_name(_clean(tok)))) or (
+            tok.is_lower and doc[start].is_lower and vocab.is_lower_name(_clean(tok))
         ):
             start -= 1
             continue
@@ -75,37 +124,48 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
     return start, end
 
 
-def find_people(doc: Doc, vocab: Vocabulary) -> Iterator[Candidate]:
+def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator[Candidate]:
     spans: list[tuple[int, int, str]] = []
-    for ent in doc.ents:
-        if ent.label_ == "PERSON":
-            words = [_clean(t) for t in ent if t.is_alpha]
-            if words and all(w in vocab.keep or w in TITLES for w in words):
-                continue
-            s = ent.start
-            while s < ent.end and _is_title(doc[s]):
-                s += 1
-            if s < ent.end:
-                spans.append((s, ent.end, "ner"))
+    other_ner: set[int] = set()
+    for ent in ents:
+        if ent.label_ in _OTHER_NER:
+            other_ner.update(range(ent.start, ent.end))
+        if ent.label_ != "PERSON":
+            continue
+        words = [_clean(t) for t in ent if t.is_alpha]
+        if words and all(w in vocab.keep or w in TITLES for w in words):
+            continue
+        s, e = ent.start, ent.end
+        while s < e and (_is_title(doc[s]) or _ordinary(doc[s], vocab)):
+            s += 1
+        while e > s and _ordinary(doc[e - 1], vocab):
+            e -= 1
+        if s < e:
+            spans.append((s, e, "ner"))
     for i, tok in enumerate(doc):
         low = _clean(tok)
         if _is_title(tok) and i + 1 < len(doc):
             j = i + 1
             if doc[j].text == ".":
                 j += 1
-            if j < len(doc) and (_capitalised(doc[j]) or vocab.is_safe_name(_clean(doc[j]))):
+            if j < len(doc) and (_capitalised(doc[j]) or vocab.is_lower_name(_clean(doc[j]))):
                 if _clean(doc[j]) not in vocab.keep or vocab.is_name(_clean(doc[j])):
                     spans.append((j, j + 1, "title"))
             continue
         if not tok.is_alpha or low in vocab.keep:
             continue
-        if vocab.is_safe_name(low):
+        if tok.is_lower:
+            if vocab.is_lower_name(low):
+                spans.append((i, i + 1, "lexicon"))
+        elif vocab.is_safe_name(low):
             spans.append((i, i + 1, "lexicon"))
         elif low in vocab.ambiguous_names and vocab.is_name(low) and _capitalised(tok):
             prev_name = i > 0 and (_is_title(doc[i - 1]) or vocab.is_safe_name(_clean(doc[i - 1])))
             next_name = i + 1 < len(doc) and vocab.is_safe_name(_clean(doc[i + 1]))
             if prev_name or next_name:
                 spans.append((i, i + 1, "lexicon_ambiguous"))
+        elif i not in other_ner and _unknown_proper(tok, vocab):
+            spans.append((i, i + 1, "proper_noun"))
         if low in _NICKNAME_VERBS:
             yield from _quoted_after(doc, i, vocab)
     for start, end, source in spans:

@@ -29,9 +29,15 @@ class Vocabulary:
     ambiguous_names: frozenset[str]
     generic_places: frozenset[str]
     common: frozenset[str]
+    english: frozenset[str]
+    word_names: frozenset[str]  # names that are also words, listed in ambiguous_names.txt
+    lower_ok: frozenset[str]  # names safe to take even when written in lower case
 
     def is_name(self, lower: str) -> bool:
-        return lower in self.first_names or lower in self.surnames
+        return lower in self.first_names or lower in self.surnames or lower in self.word_names
+
+    def is_lower_name(self, lower: str) -> bool:
+        return lower in self.lower_ok
 
     def is_safe_name(self, lower: str) -> bool:
         """A listed name that is not also an ordinary or keep-list word."""
@@ -43,13 +49,25 @@ def load_vocabulary() -> Vocabulary:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     keep = read_words("keep_words.txt")
+    english = read_words("english_words.txt")
+    hand_first = read_words("first_names.txt")
+    hand_surnames = read_words("surnames.txt")
+    first_names = hand_first | read_words("census_first_names.txt")
+    surnames = hand_surnames | read_words("census_surnames.txt")
+    stop = frozenset(STOP_WORDS)
+    word_names = read_words("ambiguous_names.txt")
+    ambiguous = word_names | stop | ((first_names | surnames) & english)
     return Vocabulary(
         keep=keep,
-        first_names=read_words("first_names.txt"),
-        surnames=read_words("surnames.txt"),
-        ambiguous_names=read_words("ambiguous_names.txt") | frozenset(STOP_WORDS),
+        first_names=first_names,
+        surnames=surnames,
+        # A listed name that is also an everyday word ("will", "grace") needs context.
+        ambiguous_names=ambiguous,
         generic_places=read_words("generic_places.txt"),
-        common=read_words("common_words.txt") | keep | frozenset(STOP_WORDS),
+        common=read_words("common_words.txt") | keep | stop | english,
+        english=english,
+        word_names=word_names,
+        lower_ok=(first_names | hand_surnames) - ambiguous - keep,
     )
 
 
