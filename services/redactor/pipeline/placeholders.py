@@ -40,8 +40,34 @@ def _tier(c: Candidate) -> int:
     return 2 if c.source in WEAK_SOURCES else 1
 
 
-def resolve(candidates: Iterable[Candidate], text: str) -> list[Entity]:
-    """Choose non-overlapping spans: stronger tier first, then longer span, then label."""
+def _remainders(start: int, end: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [start, end) not already covered by a chosen span."""
+    pieces = [(start, end)]
+    for t_start, t_end in taken:
+        next_pieces = []
+        for p_start, p_end in pieces:
+            if t_end <= p_start or p_end <= t_start:
+                next_pieces.append((p_start, p_end))
+                continue
+            if p_start < t_start:
+                next_pieces.append((p_start, t_start))
+            if t_end < p_end:
+                next_pieces.append((t_end, p_end))
+        pieces = next_pieces
+    return pieces
+
+
+_WORD = re.compile(r"[^\W_]{2,}|\d")
+
+
+def resolve(
+    candidates: Iterable[Candidate], text: str, keep_words: frozenset[str] = frozenset()
+) -> list[Entity]:
+    """Choose non-overlapping spans: stronger tier first, then longer span, then label.
+
+    A span that overlaps one already chosen is not thrown away: its uncovered remainder is
+    kept if it still holds a word or digit that is not on the keep-list, so that a street
+    cut short by a postcode, or a "+44 (0)" in front of a number, never leaks."""
     blocked = protected_spans(text)
     ordered = sorted(
         (c for c in candidates if c.end > c.start),
@@ -53,10 +79,16 @@ def resolve(candidates: Iterable[Candidate], text: str) -> list[Entity]:
         start, end = _trim(text, cand.start, cand.end)
         if end <= start:
             continue
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
+        if not any(start < t_end and t_start < end for t_start, t_end in taken):
+            taken.append((start, end))
+            chosen.append(Entity(start, end, cand.label))
             continue
-        taken.append((start, end))
-        chosen.append(Entity(start, end, cand.label))
+        for p_start, p_end in _remainders(start, end, taken):
+            p_start, p_end = _trim(text, p_start, p_end)
+            words = _WORD.findall(text[p_start:p_end])
+            if p_end > p_start and any(w.lower() not in keep_words for w in words):
+                taken.append((p_start, p_end))
+                chosen.append(Entity(p_start, p_end, cand.label))
     chosen.sort()
     return _merge_adjacent(chosen, text)
 

@@ -54,14 +54,14 @@ class Redactor:
         text = doc.text
         candidates: list[Candidate] = []
         candidates.extend(find_identifiers(text))
-        candidates.extend(find_places(text, self.vocab.generic_places, self.vocab.keep))
+        candidates.extend(find_places(text, self.vocab.generic_places, self.vocab.keep, self.vocab.common))
         ents = doc.ents  # building this walks every token: do it once
         candidates.extend(find_people(doc, self.vocab, ents))
         candidates.extend(self._ner_places(ents))
         for _, start, end in self.places(doc):
             span = doc[start:end]
             candidates.append(Candidate(span.start_char, span.end_char, "WORKPLACE", "org_csv"))
-        entities = resolve(candidates, text)
+        entities = resolve(candidates, text, self._not_a_place)
         redacted, counts = render(text, entities)
         return RedactionResult(
             redacted=redacted,

@@ -53,6 +53,13 @@ CONTEXT_ID_RE = re.compile(
     r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,15})\b",
     re.IGNORECASE,
 )
+CONTEXT_PHONE_RE = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|mob|cell|fax|desk|office|landline|whatsapp|"
+    r"call(?:ed)?\s+(?:me\s+)?(?:on|at)|ring\s+(?:me\s+)?(?:on|at)|text\s+(?:me\s+)?(?:on|at)|"
+    r"answering\s+at|number\s+is|reach\s+(?:me|her|him)\s+(?:on|at))\s*(?:no\.?|number)?\s*[:\-]?\s*"
+    r"(\+?\(?\d[\d\s().\-]{4,18}\d)",
+    re.IGNORECASE,
+)
 LONG_NUMBER_RE = re.compile(r"(?<![\w£$€.,])\d{5,}(?![\w%])")
 
 _MONTHS = (
@@ -109,7 +116,9 @@ def _phone_ok(s: str) -> bool:
         return core.startswith("0") and n in (10, 11)
     if re.fullmatch(r"(19|20)\d\d\s*[-–]\s*(19|20)?\d\d", core):
         return False
-    return n >= 9 or core.startswith(("+", "0", "("))
+    if re.fullmatch(r"\d{1,2}([/.\-])\d{1,2}\1\d{2,4}", core):  # a date, not a phone
+        return False
+    return n >= 9 or core.startswith(("+", "0", "(")) or len(re.findall(r"\d+", core)) >= 2
 
 
 def find_identifiers(text: str) -> Iterator[Candidate]:
@@ -119,12 +128,19 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
         end = m.end()
         while end > m.start() and text[end - 1] in ".,;:!?)]'\"":
             end -= 1
-        if "@" not in text[m.start() : end]:
+        if "@" not in text[m.start() : end].split("/", 1)[0]:  # not the domain of an email
             yield Candidate(m.start(), end, "URL", "url")
     for m in HANDLE_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "HANDLE", "handle")
+    # A number with a country or area code in front is a phone number, whatever its checksum.
+    dialled = [
+        (m.start(), m.end())
+        for m in PHONE_RE.finditer(text)
+        if m.group().startswith(("+", "(", "00")) and _phone_ok(m.group())
+    ]
     for m in NHS_RE.finditer(text):
-        if nhs_number_valid(_digits(m.group())):
+        inside_phone = any(s < m.start() and m.end() <= e for s, e in dialled)
+        if nhs_number_valid(_digits(m.group())) and not inside_phone:
             yield Candidate(m.start(), m.end(), "ID", "nhs_number")
     for m in NI_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ID", "ni_number")
@@ -146,6 +162,9 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
     for m in PHONE_RE.finditer(text):
         if _phone_ok(m.group()):
             yield Candidate(m.start(), m.end(), "PHONE", "phone")
+    for m in CONTEXT_PHONE_RE.finditer(text):
+        if len(_digits(m.group(1))) >= 6:
+            yield Candidate(m.start(1), m.end(1), "PHONE", "phone_context")
     for m in INTERNAL_PHONE_RE.finditer(text):
         yield Candidate(m.start(1), m.end(1), "PHONE", "extension")
     for m in DOB_RE.finditer(text):

@@ -27,6 +27,19 @@ _CASED_TITLES = frozenset("sister nurse doctor consultant lady lord father uncle
 _NICKNAME_VERBS = frozenset("called call calls calling named nicknamed renamed known".split())
 _QUOTES = frozenset("\"'“”‘’`")
 _PARTICLES = frozenset("van von der den de da di du dos del la le ten ter bin ibn al el mac".split())
+# Context that marks the next (or previous) word as a person even if no list knows it.
+ROLE_WORDS = frozenset(
+    "colleague colleagues manager supervisor mentor preceptor nurse doctor matron student friend "
+    "mate boss lead registrar consultant hca porter patient relative visitor husband wife son "
+    "daughter brother sister cousin auntie uncle named called".split()
+)
+ACTION_VERBS = frozenset(
+    "said says told tells asked asks keeps kept called calls shouted shouts laughed laughs "
+    "jokes joked stopped refused refuses thinks thought mocked mocks touched posted wrote "
+    "replied agreed explained insisted snapped sighed smirked whispered yelled screamed "
+    "complained reported ignored ignores interrupted interrupts mimicked mimics".split()
+)
+_LIST_JOINERS = frozenset({",", "and", "&"})
 _OTHER_NER = frozenset("ORG GPE LOC FAC NORP PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 
 
@@ -160,18 +173,56 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
         elif vocab.is_safe_name(low):
             spans.append((i, i + 1, "lexicon"))
         elif low in vocab.ambiguous_names and vocab.is_name(low) and _capitalised(tok):
-            prev_name = i > 0 and (_is_title(doc[i - 1]) or vocab.is_safe_name(_clean(doc[i - 1])))
-            next_name = i + 1 < len(doc) and vocab.is_safe_name(_clean(doc[i + 1]))
-            if prev_name or next_name:
+            if _name_context(doc, i, vocab):
                 spans.append((i, i + 1, "lexicon_ambiguous"))
-        elif i not in other_ner and _unknown_proper(tok, vocab):
+        elif _unknown_proper(tok, vocab) and (i not in other_ner or _verb_after(doc, i)):
             spans.append((i, i + 1, "proper_noun"))
+        elif tok.is_lower and len(low) > 2 and low not in vocab.common and _role_or_verb(doc, i):
+            spans.append((i, i + 1, "context"))
+        elif (
+            tok.is_lower and low in vocab.ambiguous_names and vocab.is_name(low)
+            and i > 0 and doc[i - 1].lower_ in ROLE_WORDS
+        ):
+            spans.append((i, i + 1, "context"))
+        elif _capitalised(tok) and not tok.is_sent_start and i > 0 and doc[i - 1].lower_ in ROLE_WORDS:
+            if low not in vocab.generic_places and low not in TITLES:
+                spans.append((i, i + 1, "context"))
         if low in _NICKNAME_VERBS:
             yield from _quoted_after(doc, i, vocab)
     for start, end, source in spans:
         start, end = _grow(doc, start, end, vocab)
         span = doc[start:end]
         yield Candidate(span.start_char, span.end_char, "PERSON", source)
+
+
+def _role_or_verb(doc: Doc, i: int) -> bool:
+    prev_role = i > 0 and doc[i - 1].lower_ in ROLE_WORDS
+    return prev_role or (i + 1 < len(doc) and doc[i + 1].lower_ in ACTION_VERBS)
+
+
+def _verb_after(doc: Doc, i: int) -> bool:
+    j = i + 1
+    while j < len(doc) and _capitalised(doc[j]):
+        j += 1
+    return j < len(doc) and doc[j].lower_ in ACTION_VERBS
+
+
+def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
+    """An everyday word that is also a name ("Grace", "Hope") needs support to count."""
+    def name_at(j: int) -> bool:
+        return 0 <= j < len(doc) and (vocab.is_safe_name(_clean(doc[j])) or _unknown_proper(doc[j], vocab))
+
+    if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS):
+        return True
+    if name_at(i - 1) or name_at(i + 1):
+        return True
+    if i + 1 < len(doc) and doc[i + 1].lower_ in ACTION_VERBS:
+        return True
+    for step in (-1, 1):
+        j = i + step
+        if 0 <= j < len(doc) and doc[j].lower_ in _LIST_JOINERS and name_at(j + step):
+            return True
+    return False
 
 
 def _quoted_after(doc: Doc, i: int, vocab: Vocabulary) -> Iterator[Candidate]:

@@ -41,22 +41,35 @@ _STREET_SUFFIXES = (
 )
 _NAME = r"[A-ZÀ-Þ][\w'’.\-]*"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Flat|Unit|Floor|Fl|Room|Rm|Box|Bldg|Building)\.?\s*#?\s*\w+"
+_LEAD = r"(?:\b\d{1,5}[A-Za-z]?,?\s+){0,2}"  # house and building numbers before a street
 _ADDRESS_CORE = (
-    rf"(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
+    rf"{_LEAD}(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
     rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:{_STREET_WORDS_PLAIN})\b\.?(?:\s+\d{{1,5}}[A-Za-z]?\b)?"
     rf"|\b(?:\d{{1,5}}[A-Za-z]?\s+)?(?:{_NAME}\s+){{0,2}}\w*(?:{_STREET_SUFFIXES})\b\.?\s*\d{{1,5}}[A-Za-z]?\b"
-    rf"|\b(?:{_STREET_SUFFIXES})\s+(?:(?:de|do|da|dos|das|del|di|la|le|des)\s+)?{_NAME}"
-    rf"(?:\s+{_NAME})?,?\s+\d{{1,5}}\b"
+    rf"|\b(?:{_STREET_SUFFIXES}|u\.|ul\.|str\.?|St\.?)\s+(?:(?:de|do|da|dos|das|del|di|la|le|des|Al|El)\s+)?"
+    rf"{_NAME}(?:\s+{_NAME}){{0,3}},?\s+\d{{1,5}}\b\.?"
+    rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:u|ul|utca|str|út)\.?\s+\d{{1,5}}\b\.?"
+    rf"|\b(?:the\s+)?corner\s+of\s+[^.\n]{{3,60}}?\s+and\s+{_NAME}(?:\s+{_NAME}){{0,3}}"
     rf"|\b(?:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+Box\s+\d{{3,5}}"
     rf"|\b{_UNIT})"
 )
 # After a street, absorb unit numbers, towns, state codes, countries and zip codes.
 _CONTINUATION = (
     rf"(?:[ \t]*(?:,|\n)[ \t]*(?:\n[ \t]*)?(?:,[ \t]*)?"
-    rf"(?:{_UNIT}|{_NAME}(?:[ \t]+{_NAME}){{0,3}}(?:[ \t]+[A-Z\d][A-Z\d -]{{2,9}}\d)?|\d{{4,6}})"
-    rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT})*"
+    rf"(?:{_UNIT}|[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b|{_NAME}(?:[ \t]+{_NAME}){{0,3}}(?:[ \t]+[A-Z\d][A-Z\d -]{{2,9}}\d)?|\d{{4,6}})"
+    rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT}"
+    rf"|[ \t]+[A-ZÀ-Þ]{{3,}}\b(?:[ \t]+[A-ZÀ-Þ]{{3,}}\b)*)*"
 )
 ADDRESS_RE = re.compile(_ADDRESS_CORE + _CONTINUATION)
+# "Allika 46", "12 Kesk 53": a name then a house number; kept only when a word of the name
+# is in none of our vocabularies (so "Band 6" and "Year 2" are left alone).
+NAME_NUMBER_RE = re.compile(
+    rf"{_LEAD}\b({_NAME}(?:\s+{_NAME}){{0,2}})\s+\d{{1,5}}[A-Za-z]?\b(?![.,]?\d)" + _CONTINUATION
+)
+ZIP_RE = re.compile(
+    r"\b(?:zip|zip\s*code|postal\s*code|post\s*code|postcode|plz)\s*:?\s*(\d{3,6}(?:[ -]\d{2,4})?)\b",
+    re.IGNORECASE,
+)
 
 _UNIT_WORDS = (
     r"Ward|Wards|Unit|Department|Dept|Hospital|Infirmary|Practice|Surgery|Clinic|Centre|Center|"
@@ -88,7 +101,10 @@ def _workplace_name(
 
 
 def find_places(
-    text: str, generic_words: frozenset[str], keep_words: frozenset[str] = frozenset()
+    text: str,
+    generic_words: frozenset[str],
+    keep_words: frozenset[str] = frozenset(),
+    common_words: frozenset[str] = frozenset(),
 ) -> Iterator[Candidate]:
     for m in POSTCODE_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
@@ -96,6 +112,12 @@ def find_places(
         yield Candidate(m.start(1), m.end(1), "POSTCODE", "outward_code")
     for m in ADDRESS_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ADDRESS", "address")
+    for m in NAME_NUMBER_RE.finditer(text):
+        words = re.findall(r"[^\W\d_]+", m.group(1).lower())
+        if any(len(w) > 2 and w not in common_words and w not in generic_words for w in words):
+            yield Candidate(m.start(), m.end(), "ADDRESS", "address")
+    for m in ZIP_RE.finditer(text):
+        yield Candidate(m.start(1), m.end(1), "ADDRESS", "zip")
     for m in WORKPLACE_RE.finditer(text):
         span = _workplace_name(m.group(1), keep_words, generic_words)
         if span is not None:
