@@ -116,6 +116,7 @@ def publish(app: Celery, message: dict[str, Any], targets: Iterable[str] | None 
             queue=queue_for(service),
             retry=True,
             retry_policy=_RETRY_POLICY,
+            ignore_result=True,  # events have no result; never touch the result store
         )
     return chosen
 

@@ -1,0 +1,52 @@
+# Micro-aggression portal: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) assets ## Create .venv and install the project and its pinned dependencies
+
+assets: ## Build front-end assets (NHS.UK frontend) into services/intake/static/vendor
+	bash scripts/build_assets.sh
+
+run: install ## Run everything on this machine (embedded Redis, SQLite): one command
+	$(BIN)/portal-run
+
+demo-data: ## Send a few hundred synthetic reports through the running pipeline
+	$(BIN)/python -m portal_common.demo_data --count 300
+
+migrate: install ## Apply every service's migrations
+	$(BIN)/portal-migrate
+
+test: install ## The whole suite against real Redis, PostgreSQL and SQLite (what CI runs)
+	bash scripts/ensure_services.sh
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+test-fast: install ## Only the tests that need no worker processes or browser
+	$(BIN)/python -m pytest -m "not pipeline and not browser"
+
+lint: install ## ruff over everything
+	$(BIN)/ruff check .
+
+bench: install ## Redaction quality and speed benchmark (prints a table)
+	$(BIN)/python bench/redaction_bench.py
+
+lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs PyPI
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra browser --generate-hashes \
+		--python-version 3.11 --no-header -o requirements.lock
+
+.PHONY: help install assets run demo-data migrate test test-fast lint bench lock
