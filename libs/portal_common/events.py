@@ -84,10 +84,25 @@ class ReportStoredV1(_Strict):
     consumer = fields.String(required=True, validate=validate.OneOf(["analytics", "training"]))
 
 
+class ReportFollowupAddedV1(_Strict):
+    """A note its reporter added later, with the receipt code. Already redacted: intake has
+    the redactor redact it (request/response, encrypted both ways) before storing it, so
+    no raw text of a note is ever stored or put in an event."""
+
+    followup_id = fields.UUID(required=True)
+    report_id = fields.UUID(required=True)
+    redacted_text = fields.String(required=True, validate=validate.Length(min=1))
+    entity_counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    themes = fields.List(fields.String(validate=validate.OneOf(sorted(taxonomy.THEME_CODES))), required=True)
+    risk = fields.Nested(RiskSchema, required=True)
+    added_week = fields.Date(required=True)
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("report.submitted", 1): ReportSubmittedV1,
     ("report.redacted", 1): ReportRedactedV1,
     ("report.stored", 1): ReportStoredV1,
+    ("report.followup_added", 1): ReportFollowupAddedV1,
 }
 
 # event type -> services whose queue receives it
@@ -95,6 +110,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "report.submitted": ("redactor",),
     "report.redacted": ("intake", "analytics", "training"),
     "report.stored": ("intake",),
+    "report.followup_added": ("analytics", "training"),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, today
@@ -41,6 +41,28 @@ class Submission(Base):
     entity_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     risk: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     confirmed_by: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # HMAC(pepper, argon2id(receipt code)): lets the code's holder find this row, and
+    # nothing else. Null for reports sent before receipts existed.
+    receipt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
+
+
+class FollowUp(Base):
+    """A note added later with the receipt code. Only its redacted form is ever stored:
+    it is redacted (by the redactor, over the backbone) before it is written."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    report_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    entity_counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    risk: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Order among a report's notes without a clock: 1, 2, 3...
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    added_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
 
 
 class Outbox(OutboxMixin, Base):

@@ -7,15 +7,16 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal_common.crypto import TextCipher
 from portal_common.events import Event, derived_id, make_event
 from portal_common.models import today
 from portal_common.outbox import add_event
+from portal_common.taxonomy import THEME_CODES
 
-from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, Outbox, Submission
+from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, FollowUp, Outbox, Submission
 from .schemas import DETAIL_FIELDS
 
 log = logging.getLogger("portal.intake")
@@ -26,8 +27,13 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def submit_report(session: Session, cipher: TextCipher, data: dict[str, Any]) -> Submission:
-    """Store a new report as ciphertext and queue report.submitted in the same transaction."""
+def submit_report(
+    session: Session, cipher: TextCipher, data: dict[str, Any], receipt_key: str | None = None
+) -> Submission:
+    """Store a new report as ciphertext and queue report.submitted in the same transaction.
+
+    ``receipt_key`` is the keyed hash of the receipt code (see receipts.py), never the code.
+    """
     details = {key: data.get(key) for key in DETAIL_FIELDS}
     details["characteristics"] = sorted(details.get("characteristics") or [])
     details["sources"] = sorted(details.get("sources") or [])
@@ -35,7 +41,12 @@ def submit_report(session: Session, cipher: TextCipher, data: dict[str, Any]) ->
         {"account": data["account"], "what_would_help": data.get("what_would_help")}
     )
     submission = Submission(
-        id=str(uuid.uuid4()), ciphertext=ciphertext, details=details, submitted_on=today(), status=PENDING
+        id=str(uuid.uuid4()),
+        ciphertext=ciphertext,
+        details=details,
+        submitted_on=today(),
+        status=PENDING,
+        receipt_key=receipt_key,
     )
     session.add(submission)
     add_event(session, Outbox, _submitted_event(submission))
@@ -140,3 +151,58 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
     if queued:
         log.info("unconfirmed reports re-sent", extra={"count": queued})
     return queued
+
+
+# -- receipts -----------------------------------------------------------------------------
+
+FOLLOW_UPS_MAX = 10  # notes one report can carry
+
+
+def find_by_receipt(session: Session, receipt_key: str) -> Submission | None:
+    return session.scalars(select(Submission).where(Submission.receipt_key == receipt_key)).first()
+
+
+def follow_ups_of(session: Session, submission: Submission) -> list[FollowUp]:
+    query = select(FollowUp).where(FollowUp.report_id == submission.id).order_by(FollowUp.position)
+    return list(session.scalars(query))
+
+
+def add_follow_up(session: Session, submission: Submission, redacted: dict[str, Any]) -> FollowUp | None:
+    """Store an already-redacted note and queue report.followup_added, in one transaction.
+
+    Returns None when the report already carries the most notes it can.
+    """
+    count = session.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.report_id == submission.id))
+    if (count or 0) >= FOLLOW_UPS_MAX:
+        return None
+    note = FollowUp(
+        id=str(uuid.uuid4()),
+        report_id=submission.id,
+        redacted_text=redacted["redacted_text"],
+        themes=sorted(t for t in redacted.get("themes") or [] if t in THEME_CODES),
+        entity_counts=dict(redacted.get("entity_counts") or {}),
+        risk=redacted.get("risk"),
+        position=(count or 0) + 1,
+        added_on=today(),
+    )
+    session.add(note)
+    risk = note.risk or {"score": 0.0, "reasons": [], "needs_review": False}
+    add_event(
+        session,
+        Outbox,
+        make_event(
+            "report.followup_added",
+            {
+                "followup_id": uuid.UUID(note.id),
+                "report_id": uuid.UUID(submission.id),
+                "redacted_text": note.redacted_text,
+                "entity_counts": note.entity_counts,
+                "themes": note.themes,
+                "risk": {k: risk[k] for k in ("score", "reasons", "needs_review")},
+                "added_week": week_start(note.added_on),
+            },
+            "intake",
+        ),
+    )
+    log.info("follow-up note accepted", extra={"report_id": submission.id})
+    return note

@@ -1,0 +1,151 @@
+"""The JSON API, so a trust can embed the form in its own intranet.
+
+Documented by flask-smorest from the marshmallow schemas: GET /api/v1/openapi.json.
+Bodies are parsed by hand, so every failure answers ``{"errors": {field: [messages]}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
+
+from portal_common.db import unit_of_work
+
+from . import operations, receipt_view, receipts
+from .preview import PreviewUnavailable, request_preview
+from .runtime import portal, publisher
+from .schemas import (
+    FieldErrorsSchema,
+    FollowUpAcceptedSchema,
+    FollowUpInputSchema,
+    ReceiptInputSchema,
+    ReceiptSchema,
+    ReportAcceptedSchema,
+    ReportInputSchema,
+)
+
+log = logging.getLogger("portal.intake")
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Anonymous reports and receipts")
+
+NOT_FOUND = "No report has that receipt code."
+
+
+def _errors(messages, status: int):
+    if not isinstance(messages, dict):
+        messages = {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    response = jsonify(errors=messages)
+    response.status_code = status
+    return response
+
+
+def _json_body():
+    """The parsed body, or an error response for a body that is not a JSON object in UTF-8."""
+    if not request.is_json:
+        return None, _errors({"_schema": ["Send the body as application/json."]}, 415)
+    body = request.get_json(silent=True)
+    if body is None:
+        return None, _errors({"_schema": ["The body is not valid JSON in UTF-8."]}, 400)
+    if not isinstance(body, dict):
+        return None, _errors({"_schema": ["Send a JSON object."]}, 422)
+    return body, None
+
+
+def _unavailable():
+    log.error("database unavailable", extra={"path": request.path})
+    return _errors({"_schema": ["We cannot take this right now. Nothing has been saved. "
+                                "Please try again shortly."]}, 503)
+
+
+@blp.route("/reports", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReportInputSchema}}})
+@blp.response(202, ReportAcceptedSchema)
+@blp.alt_response(422, schema=FieldErrorsSchema, description="Field errors")
+@blp.alt_response(429, schema=FieldErrorsSchema, description="Too many requests")
+def create_report():
+    """Send a report. Only ``account`` is required. Keep the receipt code: it is shown once."""
+    body, error = _json_body()
+    if error is not None:
+        return error
+    try:
+        data = ReportInputSchema().load(body)
+    except ValidationError as exc:
+        return _errors(exc.messages, 422)
+    code = receipts.new_code()
+    try:
+        with unit_of_work(portal()["sessions"]) as session:
+            submission = operations.submit_report(
+                session, portal()["cipher"], data, receipt_key=portal()["receipts"].lookup_key(code)
+            )
+    except OperationalError:
+        return _unavailable()
+    return {"id": submission.id, "status": "received", "receipt_code": code}, 202
+
+
+@blp.route("/receipts/lookup", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReceiptInputSchema}}})
+@blp.response(200, ReceiptSchema)
+@blp.alt_response(404, schema=FieldErrorsSchema, description="No report has that code")
+@blp.alt_response(429, schema=FieldErrorsSchema, description="Too many wrong codes")
+def lookup_receipt():
+    """Look a report up by its receipt code: redacted text, tags, progress, actions, notes.
+
+    The code travels in the body, never the URL, so it stays out of histories and proxies.
+    """
+    body, error = _json_body()
+    if error is not None:
+        return error
+    try:
+        data = ReceiptInputSchema().load(body)
+    except ValidationError as exc:
+        return _errors(exc.messages, 422)
+    try:
+        with unit_of_work(portal()["sessions"]) as session:
+            submission = receipt_view.find(session, portal()["receipts"], data["code"])
+            if submission is None:
+                return _errors({"code": [NOT_FOUND]}, 404)
+            return receipt_view.build(session, submission)
+    except OperationalError:
+        return _unavailable()
+
+
+@blp.route("/receipts/notes", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": FollowUpInputSchema}}})
+@blp.response(202, FollowUpAcceptedSchema)
+@blp.alt_response(404, schema=FieldErrorsSchema, description="No report has that code")
+@blp.alt_response(503, schema=FieldErrorsSchema, description="The redactor did not answer in time")
+def add_note():
+    """Add a note to a report. It is redacted before it is stored; the answer shows how."""
+    body, error = _json_body()
+    if error is not None:
+        return error
+    code = body.get("code") if isinstance(body.get("code"), str) else ""
+    try:
+        with unit_of_work(portal()["sessions"]) as session:
+            submission = receipt_view.find(session, portal()["receipts"], code[:200])
+            if submission is None:
+                return _errors({"code": [NOT_FOUND]}, 404)
+            try:
+                data = FollowUpInputSchema().load(body)
+            except ValidationError as exc:
+                return _errors(exc.messages, 422)
+            try:
+                preview = request_preview(publisher(), portal()["cipher"], data["note"], None)
+            except PreviewUnavailable:
+                return _errors({"_schema": ["The service that removes personal details did not "
+                                            "answer in time. Nothing has been saved."]}, 503)
+            added = operations.add_follow_up(session, submission, {
+                "redacted_text": preview.account.redacted,
+                "themes": preview.account.themes,
+                "entity_counts": preview.account.entity_counts,
+                "risk": preview.account.risk,
+            })
+            if added is None:
+                return _errors({"note": ["This report already has the most notes it can take."]}, 422)
+            return {"redacted_text": added.redacted_text, "status": "added"}, 202
+    except OperationalError:
+        return _unavailable()

@@ -1,0 +1,137 @@
+"""The report form as the web journey sees it: what was typed, and what the schema needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import request
+
+from portal_common import taxonomy
+
+MULTI = ("characteristics", "sources")
+TEXT = ("account", "what_would_help")
+SINGLE = ("experience", "setting", "staff_group", "internationally_recruited", "occurred_month",
+          "impact", "raised_formally")
+KNOWN = (*TEXT, *MULTI, *SINGLE)
+MONTHS_OFFERED = 36
+
+# The order questions appear in, with their ids, for the error summary's links.
+FIELD_ANCHORS = {
+    "account": "account",
+    "experience": "experience-1",
+    "characteristics": "characteristics-1",
+    "sources": "sources-1",
+    "setting": "setting-1",
+    "staff_group": "staff_group-1",
+    "internationally_recruited": "internationally_recruited-1",
+    "occurred_month": "occurred_month",
+    "impact": "impact-1",
+    "what_would_help": "what_would_help",
+    "raised_formally": "raised_formally-1",
+    "_schema": "main-form",
+}
+
+
+def values_from_request() -> dict[str, Any]:
+    """Known fields only, as typed. A browser never sends others; anything else is ignored."""
+    values: dict[str, Any] = {}
+    for key in KNOWN:
+        if key in MULTI:
+            values[key] = [v for v in request.form.getlist(key)[: len(taxonomy.CHARACTERISTICS) + 2]]
+        else:
+            values[key] = request.form.get(key, "")
+    return values
+
+
+def clean_values(raw: Any) -> dict[str, Any]:
+    """Values from a sealed draft, checked for shape (the seal proves we wrote them)."""
+    values: dict[str, Any] = {}
+    raw = raw if isinstance(raw, dict) else {}
+    for key in KNOWN:
+        if key in MULTI:
+            values[key] = [str(v) for v in raw.get(key) or [] if isinstance(v, str)]
+        else:
+            value = raw.get(key)
+            values[key] = value if isinstance(value, str) else ""
+    return values
+
+
+def month_options(today: dt.date | None = None) -> list[tuple[str, str]]:
+    today = today or dt.datetime.now(dt.UTC).date()
+    options = []
+    year, month = today.year, today.month
+    for _ in range(MONTHS_OFFERED):
+        options.append((f"{year:04d}-{month:02d}", dt.date(year, month, 1).strftime("%B %Y")))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return options
+
+
+def month_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return dt.date(int(code[:4]), int(code[5:7]), 1).strftime("%B %Y")
+    except ValueError:
+        return code
+
+
+def flatten_errors(messages: dict[str, Any]) -> dict[str, str]:
+    """marshmallow's nested messages to one plain sentence per field."""
+    flat: dict[str, str] = {}
+    unknown = []
+    for field, value in messages.items():
+        if field not in FIELD_ANCHORS:
+            unknown.append(field)
+            continue
+        flat[field] = _first(value)
+    if unknown:
+        flat["_schema"] = "The form contained answers we do not recognise. Please check and try again."
+    return flat
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value:
+        return _first(value[0])
+    if isinstance(value, dict) and value:
+        return _first(next(iter(value.values())))
+    return "Check this answer."
+
+
+def summary_rows(values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(question, answer, field) for "check your answers", in form order."""
+
+    def one(field: str) -> str:
+        code = values.get(field) or ""
+        if not code:
+            return "Not answered"
+        try:
+            return taxonomy.label_for(taxonomy.FIELDS[field][0], code)
+        except KeyError:
+            return "Not answered"
+
+    def many(field: str) -> str:
+        codes = values.get(field) or []
+        labels = []
+        for code in codes:
+            try:
+                labels.append(taxonomy.label_for(taxonomy.FIELDS[field][0], code))
+            except KeyError:
+                continue
+        return ", ".join(labels) or "Not answered"
+
+    return [
+        ("Did it happen to you or did you see it", one("experience"), "experience"),
+        ("What it related to", many("characteristics"), "characteristics"),
+        ("Who it came from", many("sources"), "sources"),
+        ("Where it happened", one("setting"), "setting"),
+        ("Your staff group", one("staff_group"), "staff_group"),
+        ("Recruited from overseas", one("internationally_recruited"), "internationally_recruited"),
+        ("When it happened", month_label(values.get("occurred_month")) or "Not answered", "occurred_month"),
+        ("How it affected you", one("impact"), "impact"),
+        ("Raised formally as well", one("raised_formally"), "raised_formally"),
+    ]
