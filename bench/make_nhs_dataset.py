@@ -76,7 +76,7 @@ def values(rng: random.Random) -> dict[str, str]:
                   f"p{i}f": first.lower(), f"p{i}s": sur.lower()})
     f1, s1 = v["P1F"].lower(), v["P1S"].lower()
     v.update({
-        "TITLE": rng.choice(T.TITLES),
+        "TITLE": rng.choice(T.TITLES), "NICK": rng.choice(T.NICKNAMES),
         "EMAIL": rng.choice([f"{f1}.{s1}@nhs.net", f"{f1}{rng.randrange(99)}@gmail.com",
                              f"{f1[0]}.{s1}@northbridge-tr.nhs.uk"]),
         "PHONE": phone(rng), "NHSNO": nhs_number(rng), "NINO": ni_number(rng),
@@ -114,7 +114,7 @@ def render(templates: list[str], v: dict[str, str]) -> tuple[str, list[dict], li
             slot, value = m.group(1), v[m.group(1)]
             start = len(text)
             text += value
-            if re.fullmatch(r"[Pp]\d[FfSs]?", slot):
+            if re.fullmatch(r"[Pp]\d[FfSs]?|NICK", slot):
                 spans.append({"start": start, "end": len(text), "label": "PERSON", "orig_label": "PERSON"})
             elif slot in GOLD:
                 label, orig = GOLD[slot]

@@ -23,6 +23,7 @@ SURNAMES = (
     "Tremayne Okwuosa Castellanos Fairweather Mwangi Bhattacharya Llewellyn Dunleavy "
     "Haverstock Oduya Ekwueme"
 ).split()
+NICKNAMES = ["Jenny", "Sue", "Annie", "Bob", "Mary", "Tom"]
 TITLES = ["Dr", "Mr", "Mrs", "Ms", "Sister", "Matron", "Nurse", "Prof", "Dr.", "Mr."]
 WARDS = ["Rowan Ward", "Kestrel Ward", "Ward 23", "Ward 7B", "Bluebell Unit", "Larkspur Ward",
          "Heron Ward", "Ash Ward", "Foxglove Unit", "Maple Ward"]
@@ -59,7 +60,7 @@ TEMPLATES = [
      ["care_refused", "leadership_inaction"]),
     ("My colleague {p1f} keeps mimicking my accent at handover and everyone laughs. {RELTIME} "
      "she did it in front of the consultant.", ["accent_language", "jokes_banter"]),
-    ("{P1} refuses to say my name and calls me 'Jenny' because my real name is 'too hard'. "
+    ("{P1} refuses to say my name and calls me '{NICK}' because my real name is 'too hard'. "
      "I have told {P1F} twice.", ["names"]),
     ("I wear a hijab and {TITLE} {P1S} asked if I was hot in 'that thing'. As a {REL} woman I "
      "was embarrassed in front of students.", ["religious_dress_practice", "jokes_banter"]),

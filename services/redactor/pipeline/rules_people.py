@@ -39,6 +39,7 @@ ACTION_VERBS = frozenset(
     "replied agreed explained insisted snapped sighed smirked whispered yelled screamed "
     "complained reported ignored ignores interrupted interrupts mimicked mimics".split()
 )
+_ADVERBS = frozenset("all both then just also never always often still even".split())
 _LIST_JOINERS = frozenset({",", "and", "&"})
 _OTHER_NER = frozenset("ORG GPE LOC FAC NORP PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 
@@ -128,8 +129,10 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
             continue
         if _clean(tok) in vocab.keep or _is_title(tok):
             break
-        if (_capitalised(tok) and (_clean(tok) not in vocab.common or vocab.is_safe_name(_clean(tok)))) or (
-            tok.is_lower and doc[start].is_lower and vocab.is_lower_name(_clean(tok))
+        low = _clean(tok)
+        lower_pair = tok.is_lower and doc[start].is_lower and tok.is_alpha
+        if (_capitalised(tok) and (low not in vocab.common or vocab.is_safe_name(low))) or (
+            lower_pair and (vocab.is_lower_name(low) or (len(low) > 2 and low not in vocab.common))
         ):
             start -= 1
             continue
@@ -167,20 +170,22 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
             continue
         if not tok.is_alpha or low in vocab.keep:
             continue
-        if tok.is_lower:
-            if vocab.is_lower_name(low):
-                spans.append((i, i + 1, "lexicon"))
-        elif vocab.is_safe_name(low):
+        if tok.is_lower and vocab.is_lower_name(low):
+            spans.append((i, i + 1, "lexicon"))
+        elif not tok.is_lower and vocab.is_safe_name(low):
             spans.append((i, i + 1, "lexicon"))
         elif low in vocab.ambiguous_names and vocab.is_name(low) and _capitalised(tok):
             if _name_context(doc, i, vocab):
                 spans.append((i, i + 1, "lexicon_ambiguous"))
-        elif _unknown_proper(tok, vocab) and (i not in other_ner or _verb_after(doc, i)):
+        elif _unknown_proper(tok, vocab) and (
+            i not in other_ner or _verb_after(doc, i) or _name_context(doc, i, vocab)
+        ):
             spans.append((i, i + 1, "proper_noun"))
         elif tok.is_lower and len(low) > 2 and low not in vocab.common and _role_or_verb(doc, i):
             spans.append((i, i + 1, "context"))
         elif (
             tok.is_lower and low in vocab.ambiguous_names and vocab.is_name(low)
+            and low not in ACTION_VERBS and low not in vocab.stop
             and i > 0 and doc[i - 1].lower_ in ROLE_WORDS
         ):
             spans.append((i, i + 1, "context"))
@@ -202,7 +207,7 @@ def _role_or_verb(doc: Doc, i: int) -> bool:
 
 def _verb_after(doc: Doc, i: int) -> bool:
     j = i + 1
-    while j < len(doc) and _capitalised(doc[j]):
+    while j < len(doc) and (_capitalised(doc[j]) or doc[j].lower_ in _ADVERBS):
         j += 1
     return j < len(doc) and doc[j].lower_ in ACTION_VERBS
 
@@ -210,13 +215,15 @@ def _verb_after(doc: Doc, i: int) -> bool:
 def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
     """An everyday word that is also a name ("Grace", "Hope") needs support to count."""
     def name_at(j: int) -> bool:
-        return 0 <= j < len(doc) and (vocab.is_safe_name(_clean(doc[j])) or _unknown_proper(doc[j], vocab))
+        if not 0 <= j < len(doc) or j == i:
+            return False
+        return vocab.is_safe_name(_clean(doc[j])) or _unknown_proper(doc[j], vocab)
 
     if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS):
         return True
     if name_at(i - 1) or name_at(i + 1):
         return True
-    if i + 1 < len(doc) and doc[i + 1].lower_ in ACTION_VERBS:
+    if _verb_after(doc, i):
         return True
     for step in (-1, 1):
         j = i + step

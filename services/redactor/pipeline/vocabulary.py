@@ -32,6 +32,7 @@ class Vocabulary:
     english: frozenset[str]
     word_names: frozenset[str]  # names that are also words, listed in ambiguous_names.txt
     lower_ok: frozenset[str]  # names safe to take even when written in lower case
+    stop: frozenset[str]
 
     def is_name(self, lower: str) -> bool:
         return lower in self.first_names or lower in self.surnames or lower in self.word_names
@@ -68,6 +69,7 @@ def load_vocabulary() -> Vocabulary:
         english=english,
         word_names=word_names,
         lower_ok=(first_names | hand_surnames) - ambiguous - keep,
+        stop=stop,
     )
 
 
