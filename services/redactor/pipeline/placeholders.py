@@ -29,7 +29,7 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
 # Structured matches (checksums, exact formats) win over everything; guesses from the NER
 # model and bare long numbers lose to any rule; otherwise the longer span wins.
 STRONG_SOURCES = frozenset(
-    "email url nhs_number ni_number card iban nmc_pin driving_licence dob postcode".split()
+    "email url nhs_number ni_number card iban nmc_pin driving_licence dob postcode org_csv".split()
 )
 WEAK_SOURCES = frozenset("long_number ner_place outward_code".split())
 

@@ -18,9 +18,11 @@ from .types import Candidate, RedactionError
 POSTCODE_RE = re.compile(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE
 )
+_OUT = r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?"
 OUTWARD_RE = re.compile(
-    r"\b(?:postcode|post code|area|in|near|around|from|of|covering)\s+"
-    r"([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\b(?!\s*(?:vitamin|injection|form|band|bed|bay))"
+    rf"\b(?:postcode|post code|area|in|near|around|from|of|covering|the)\s+({_OUT})\b"
+    r"(?!\s*(?:vitamin|injection|form|band|bed|bay|motorway|road|level|grade))"
+    rf"|\b({_OUT})\s+(?:area|postcode|district)\b"
 )
 
 _STREET_WORDS = (
@@ -40,7 +42,7 @@ _STREET_SUFFIXES = (
     r"platz|ring|damm|stræde|vænget|torget|tee|iela|gatvė|ulice"
 )
 _NAME = r"[A-ZÀ-Þ][\w'’.\-]*"
-_UNIT = r"(?:Apt|Apartment|Suite|Ste|Flat|Unit|Floor|Fl|Room|Rm|Box|Bldg|Building)\.?\s*#?\s*\w+"
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Flat|Unit|Floor|Fl|Room|Rm|Box|Bldg|Building)\.?\s*#?\s*\d+[A-Za-z]?\b"
 _LEAD = r"(?:\b\d{1,5}[A-Za-z]?,?\s+){0,2}"  # house and building numbers before a street
 _ADDRESS_CORE = (
     rf"{_LEAD}(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
@@ -109,7 +111,8 @@ def find_places(
     for m in POSTCODE_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
     for m in OUTWARD_RE.finditer(text):
-        yield Candidate(m.start(1), m.end(1), "POSTCODE", "outward_code")
+        group = 1 if m.group(1) else 2
+        yield Candidate(m.start(group), m.end(group), "POSTCODE", "outward_code")
     for m in ADDRESS_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ADDRESS", "address")
     for m in NAME_NUMBER_RE.finditer(text):

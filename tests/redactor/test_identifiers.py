@@ -1,0 +1,70 @@
+"""Golden tests: each kind of contact detail and identifier is replaced by its placeholder."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.redactor.pipeline.rules_identifiers import luhn_valid, nhs_number_valid
+
+CASES = [
+    # (text, secret that must disappear, placeholder expected in the output)
+    ("Email me at priya.shah@nhs.net please.", "priya.shah@nhs.net", "[EMAIL]"),
+    ("Her address is j.o'neill+rota@gmail.co.uk.", "gmail.co.uk", "[EMAIL]"),
+    ("Call 07700 900123 after handover.", "900123", "[PHONE]"),
+    ("Ring 0113 496 0000 ext 4521 for the ward.", "4521", "[PHONE]"),
+    ("My number is +44 (0)20 7946 0958.", "7946", "[PHONE]"),
+    ("She called from +234 803 555 0199 last night.", "0199", "[PHONE]"),
+    ("He left +1 (555) 010-4477 on the note.", "4477", "[PHONE]"),
+    ("Bleep 4432 if the patient deteriorates.", "4432", "[PHONE]"),
+    ("See https://www.facebook.com/some.nurse.profile for the post.", "facebook", "[URL]"),
+    ("He shared it on tiktok.com/@ward_gossip99 yesterday.", "ward_gossip99", "[URL]"),
+    ("Message me on Teams @kwame_osei or Slack.", "kwame_osei", "[HANDLE]"),
+    ("My NHS number is 943 476 5919.", "5919", "[ID]"),
+    ("NHS no 9434765919 was on the form.", "9434765919", "[ID]"),
+    ("NI number AB 12 34 56 C was printed.", "34 56", "[ID]"),
+    ("My national insurance is jt123456a.", "jt123456a", "[ID]"),
+    ("Employee number 20345678 was shared.", "20345678", "[ID]"),
+    ("Assignment no. 20345678-2 is on the rota.", "20345678", "[ID]"),
+    ("Payroll ID: E1234567 in the email.", "E1234567", "[ID]"),
+    ("My date of birth is 14/02/1971.", "1971", "[DATE]"),
+    ("I was born on 3 March 1968 in Accra.", "1968", "[DATE]"),
+    ("Passport number 123456789 was copied.", "123456789", "[ID]"),
+    ("Driving licence MORGA753116SM9IJ was left out.", "MORGA753116SM9IJ", "[ID]"),
+    ("Her NMC PIN 12A3456E was read out.", "12A3456E", "[ID]"),
+    ("His GMC number 7123456 was on the badge.", "7123456", "[ID]"),
+    ("The card 4111 1111 1111 1111 was found.", "1111 1111", "[ID]"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "placeholder"), CASES)
+def test_identifier_is_replaced(redactor, text, secret, placeholder):
+    result = redactor.redact(text)
+    assert secret not in result.redacted
+    assert placeholder in result.redacted
+
+
+def test_nhs_checksum():
+    assert nhs_number_valid("9434765919")
+    assert not nhs_number_valid("9434765918")
+    assert not nhs_number_valid("1111111111")
+
+
+def test_luhn():
+    assert luhn_valid("4111111111111111")
+    assert not luhn_valid("4111111111111112")
+
+
+def test_phone_with_country_code_is_not_split_into_an_nhs_number(redactor):
+    # "113 496 0271" alone passes the modulus 11 check; the prefix makes it a phone number.
+    result = redactor.redact("Reach me on +44 (0)113 496 0271 today.")
+    assert result.redacted == "Reach me on [PHONE] today."
+
+
+def test_entities_are_offsets_into_the_original(redactor):
+    text = "Email sam@example.org or call 07700 900456."
+    result = redactor.redact(text)
+    assert [(text[e.start : e.end], e.label) for e in result.entities] == [
+        ("sam@example.org", "EMAIL"),
+        ("07700 900456", "PHONE"),
+    ]
+    assert result.entity_counts == {"EMAIL": 1, "PHONE": 1}
