@@ -18,8 +18,8 @@ from .vocabulary import Vocabulary
 REVIEW_THRESHOLD = 0.5
 WEIGHTS = {
     "capitalised_unknown_word": 0.25,
-    "number_left": 0.2,
-    "alphanumeric_code": 0.35,
+    "number_left": 0.25,
+    "alphanumeric_code": 0.4,
     "rare_word": 0.05,
     "many_people": 0.15,
     "very_long_report": 0.1,

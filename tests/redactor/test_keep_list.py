@@ -1,0 +1,45 @@
+"""What must survive: characteristics, nationalities, religions, languages, ages, times."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.redactor.pipeline.vocabulary import load_vocabulary
+
+SENTENCES = [
+    "As a Black Muslim woman from Nigeria I was asked where I'm really from.",
+    "I'm 62 and they keep asking when I will retire.",
+    "Last March on nights a patient said Filipino nurses are all the same.",
+    "I speak Tagalog, Urdu and Yoruba with patients who need it.",
+    "She is Sikh and wears a turban; he is Jewish and wears a kippah.",
+    "I'm a Polish, Catholic, gay man with dyslexia.",
+    "Being pregnant and disabled, I asked for reasonable adjustments.",
+    "The Ghanaian and Zimbabwean nurses were put on lates again.",
+    "My colleague is trans and non-binary and uses they/them pronouns.",
+    "I'm Irish, from a Traveller family, and I have a hearing aid.",
+    "On Friday during Ramadan I was told the prayer room was closed.",
+    "The Romanian HCA and the Indian registrar were both ignored at handover.",
+]
+
+
+@pytest.mark.parametrize("text", SENTENCES)
+def test_report_without_personal_data_is_unchanged(redactor, text):
+    assert redactor.redact(text).redacted == text
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Nigerian", "Muslim", "Hindu", "Tagalog", "Black", "Jamaican", "Welsh", "Christian",
+     "Urdu", "Pakistani", "Somali", "Bangladeshi", "Sri Lankan", "Chinese", "Polish"],
+)
+def test_characteristic_word_next_to_a_name_survives(redactor, word):
+    result = redactor.redact(f"Tomasz Nowak said the {word} staff should go home.")
+    assert word in result.redacted
+    assert "Nowak" not in result.redacted
+
+
+def test_keep_list_covers_each_group():
+    keep = load_vocabulary().keep
+    for word in ["nigerian", "muslim", "punjabi", "deaf", "lesbian", "pregnant", "nights",
+                 "march", "hijab", "windrush"]:
+        assert word in keep

@@ -1,0 +1,61 @@
+"""Theme tags come from the shared taxonomy; the risk score flags what rules may have missed."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal_common.taxonomy import THEME_CODES
+
+THEME_CASES = [
+    ("She keeps mimicking my accent.", "accent_language"),
+    ("He asked where I'm really from.", "where_from"),
+    ("The relative asked for someone else and refused to be seen by me.", "care_refused"),
+    ("They said it was just banter.", "jokes_banter"),
+    ("I was asked to take off my hijab.", "religious_dress_practice"),
+    ("The overseas nurses get the worst shifts.", "international_staff"),
+    ("My manager told me to ignore it and nothing was done.", "leadership_inaction"),
+    ("Nobody can pronounce my name so they gave me a nickname.", "names"),
+    ("She touched my hair without asking.", "appearance_hair"),
+    ("I was left out of the WhatsApp group.", "exclusion_isolation"),
+    ("He asked if I was a real doctor.", "competence_questioned"),
+    ("I keep being misgendered.", "gender_identity"),
+    ("My reasonable adjustments were refused.", "disability_access"),
+    ("Since I got pregnant I get no shifts.", "pregnancy_caring"),
+    ("He said you people are all the same.", "stereotyping"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), THEME_CASES)
+def test_theme_is_tagged(redactor, text, code):
+    themes = redactor.redact(text).themes
+    assert code in themes
+    assert set(themes) <= THEME_CODES
+    assert themes == sorted(themes)
+
+
+def test_neutral_text_has_no_theme(redactor):
+    assert redactor.redact("The bus was late so I arrived at eight.").themes == []
+
+
+def test_clean_report_is_low_risk(redactor):
+    risk = redactor.redact("Dr Patel said my accent was hard to follow.").risk
+    assert risk.score < 0.5
+    assert not risk.needs_review
+
+
+def test_leftover_numbers_and_codes_raise_risk_without_quoting_text(redactor):
+    text = "It was bed 4471 on Zq9x unit, ref QX77Z, and 31337 again."
+    risk = redactor.redact(text).risk
+    assert risk.needs_review
+    assert risk.score >= 0.5
+    joined = " ".join(risk.reasons)
+    assert "alphanumeric_code" in joined or "number_left" in joined
+    for word in ("4471", "Zq9x", "QX77Z", "31337"):
+        assert word not in joined
+
+
+def test_to_dict_is_json_shaped(redactor):
+    data = redactor.redact("Email a@b.com").to_dict()
+    assert set(data) == {"redacted", "entities", "entity_counts", "themes", "risk"}
+    assert data["entities"] == [{"start": 6, "end": 13, "label": "EMAIL"}]
+    assert set(data["risk"]) == {"score", "reasons", "needs_review"}
