@@ -18,13 +18,11 @@ from ..support.processes import wait_for
 pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
 
 
-def _post(client, n: int, tag: str) -> list[str]:
+def _post(client, n: int, tag: str, repeat: int = 1) -> list[str]:
     ids = []
     for i in range(n):
-        response = client.post(
-            "/api/v1/reports",
-            json={"account": f"{tag} {i}: a colleague laughed at how I pronounce words.", "characteristics": ["race"]},
-        )
+        account = " ".join([f"{tag} {i}: a colleague laughed at how I pronounce words in handover."] * repeat)
+        response = client.post("/api/v1/reports", json={"account": account, "characteristics": ["race"]})
         assert response.status_code == 202
         ids.append(response.get_json()["id"])
     return ids
@@ -54,13 +52,20 @@ def chaos_app(chaos_env):
     app.extensions["portal"]["engine"].dispose()
 
 
-def test_killing_the_redactor_mid_task_loses_nothing(chaos_env, chaos_app, stack_factory, count_rows):
+def test_killing_the_redactor_mid_task_loses_nothing(chaos_env, chaos_app, stack_factory, private_redis, count_rows):
     stack = stack_factory(chaos_env)
-    stack.start_all()
-    ids = _post(chaos_app.test_client(), 12, "kill")
-    # As soon as work is under way, kill the redactor outright (no warm shutdown, no ack).
-    wait_for(lambda: count_rows("analytics", Report) >= 1, 90, interval=0.05, message="first report")
+    for service in ("intake", "analytics", "training"):
+        stack.start_worker(service)
+    stack.start_relay()
+    ids = _post(chaos_app.test_client(), 20, "kill", repeat=60)  # long accounts: slow enough to catch
+    broker = private_redis.client()
+    wait_for(lambda: broker.llen("redactor.events") == len(ids), 60, message="reports queued for the redactor")
+    stack.start_worker("redactor")
+    # Kill the redactor outright (no warm shutdown, no ack) while it holds a message.
+    wait_for(lambda: broker.hlen("unacked") >= 1, 90, interval=0.01, message="a task in progress")
     stack.kill("redactor-worker")
+    assert broker.hlen("unacked") >= 1, "the killed worker's message must still be unacknowledged"
+    assert count_rows("analytics", Report) < len(ids)
     stack.start_worker("redactor")  # unacknowledged messages come back after the visibility timeout
     wait_for(lambda: count_rows("intake", Submission, status=COMPLETE) == len(ids), 120, message="all reports complete")
     _assert_exactly_once(ids, count_rows)
