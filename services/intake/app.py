@@ -117,6 +117,17 @@ def _error_pages(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
+    @app.before_request
+    def _refuse_floods():
+        from flask import abort
+
+        from .forms import too_many_values
+
+        if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"
+        ) and too_many_values():
+            abort(413)
+
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
         from .views_report import form_after_csrf_failure

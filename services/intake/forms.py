@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 
@@ -33,14 +35,38 @@ FIELD_ANCHORS = {
 }
 
 
+MAX_FORM_VALUES = 60  # the report form has 11 questions and at most ~30 ticked boxes
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def too_many_values() -> bool:
+    return sum(len(v) for v in request.form.listvalues()) > MAX_FORM_VALUES
+
+
+def _undecodable(value: str) -> bool:
+    """Werkzeug leaves a value percent-escaped when its bytes are not UTF-8."""
+    if not _ESCAPE.search(value):
+        return False
+    try:
+        unquote_to_bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def values_from_request() -> dict[str, Any]:
-    """Known fields only, as typed. A browser never sends others; anything else is ignored."""
+    """Known fields only, as typed. A browser never sends others; anything else is ignored.
+
+    Text that arrived in another encoding than UTF-8 is marked with U+FFFD, so the schema
+    asks the person to retype it rather than storing mojibake.
+    """
     values: dict[str, Any] = {}
     for key in KNOWN:
         if key in MULTI:
             values[key] = [v for v in request.form.getlist(key)[: len(taxonomy.CHARACTERISTICS) + 2]]
         else:
-            values[key] = request.form.get(key, "")
+            value = request.form.get(key, "")
+            values[key] = _ESCAPE.sub("\ufffd", value) if _undecodable(value) else value
     return values
 
 
