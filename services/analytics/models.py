@@ -36,6 +36,19 @@ class Report(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class FollowUp(Base):
+    """A later note its reporter added to a report, already redacted."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    added_week: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from portal_common.events import Event
 
-from .models import Report
+from .models import FollowUp, Report
 
 DETAIL_COLUMNS = (
     "experience",
@@ -39,6 +39,23 @@ def store_redacted(session: Session, event: Event) -> None:
             risk_score=payload["risk"]["score"],
             needs_review=payload["risk"]["needs_review"],
             **{key: details.get(key) for key in DETAIL_COLUMNS},
+        )
+    )
+
+
+def store_follow_up(session: Session, event: Event) -> None:
+    payload = event.payload
+    follow_up_id = str(payload["followup_id"])
+    if session.get(FollowUp, follow_up_id) is not None:
+        return
+    session.add(
+        FollowUp(
+            id=follow_up_id,
+            report_id=str(payload["report_id"]),
+            added_week=payload["added_week"],
+            redacted_text=payload["redacted_text"],
+            themes=list(payload["themes"]),
+            needs_review=payload["risk"]["needs_review"],
         )
     )
 

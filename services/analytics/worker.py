@@ -11,6 +11,6 @@ from . import models, operations
 celery, handle_event = consumer_worker(
     "analytics",
     models,
-    {"report.redacted": operations.store_redacted},
+    {"report.redacted": operations.store_redacted, "report.followup_added": operations.store_follow_up},
     after_commit=confirm_stored("analytics"),
 )

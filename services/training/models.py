@@ -29,6 +29,18 @@ class CaseCandidate(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=CANDIDATE, index=True)
 
 
+class CaseFollowUp(Base):
+    """A later note its reporter added to a candidate case, already redacted."""
+
+    __tablename__ = "case_follow_ups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from portal_common.events import Event
 
-from .models import CANDIDATE, CaseCandidate
+from .models import CANDIDATE, CaseCandidate, CaseFollowUp
 
 
 def add_candidate(session: Session, event: Event) -> None:
@@ -25,6 +25,22 @@ def add_candidate(session: Session, event: Event) -> None:
             risk_score=payload["risk"]["score"],
             needs_review=payload["risk"]["needs_review"],
             status=CANDIDATE,
+        )
+    )
+
+
+def add_follow_up(session: Session, event: Event) -> None:
+    payload = event.payload
+    follow_up_id = str(payload["followup_id"])
+    if session.get(CaseFollowUp, follow_up_id) is not None:
+        return
+    session.add(
+        CaseFollowUp(
+            id=follow_up_id,
+            report_id=str(payload["report_id"]),
+            redacted_text=payload["redacted_text"],
+            themes=list(payload["themes"]),
+            needs_review=payload["risk"]["needs_review"],
         )
     )
 

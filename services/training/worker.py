@@ -11,6 +11,6 @@ from . import models, operations
 celery, handle_event = consumer_worker(
     "training",
     models,
-    {"report.redacted": operations.add_candidate},
+    {"report.redacted": operations.add_candidate, "report.followup_added": operations.add_follow_up},
     after_commit=confirm_stored("training"),
 )

@@ -41,6 +41,15 @@ EXAMPLES = {
         "details": DETAILS,
     },
     ("report.stored", 1): {"report_id": uuid.uuid4(), "consumer": "analytics"},
+    ("report.followup_added", 1): {
+        "followup_id": uuid.uuid4(),
+        "report_id": uuid.uuid4(),
+        "redacted_text": "It happened again last week and [PERSON 1] laughed.",
+        "entity_counts": {"PERSON": 1},
+        "themes": ["jokes_banter"],
+        "risk": {"score": 0.0, "reasons": [], "needs_review": False},
+        "added_week": dt.date(2026, 11, 16),
+    },
 }
 
 
