@@ -3,9 +3,8 @@ symmetry with the other services, empty inbox and outbox tables)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
-
 from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

@@ -76,8 +76,15 @@ class Redactor:
             label = NER_PLACE_LABELS.get(ent.label_)
             if label is None:
                 continue
-            words = [t.lower_ for t in ent if t.is_alpha]
-            if not words or all(w in self._not_a_place for w in words):
+            # As for people: only a capitalised word that no vocabulary knows (or a name)
+            # makes the model's guess count, so a second pass over the output agrees.
+            if not any(
+                t.is_alpha
+                and t.text[0].isupper()
+                and not t.text.isupper()
+                and (t.lower_ not in self._not_a_place or self.vocab.is_safe_name(t.lower_))
+                for t in ent
+            ):
                 continue
             yield Candidate(ent.start_char, ent.end_char, label, "ner_place")
 

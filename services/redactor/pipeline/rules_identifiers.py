@@ -121,6 +121,26 @@ def _phone_ok(s: str) -> bool:
     return n >= 9 or core.startswith(("+", "0", "(")) or len(re.findall(r"\d+", core)) >= 2
 
 
+def _split_run(offset: int, run: str) -> Iterator[Candidate]:
+    """Two numbers written side by side look like one over-long number: take them apart,
+    group by group, into the longest pieces that are each a plausible phone number."""
+    groups = list(re.finditer(r"\+?\(?\d+\)?", run))
+    i = 0
+    while i < len(groups):
+        best = None
+        for j in range(i, len(groups)):
+            piece = run[groups[i].start() : groups[j].end()]
+            if len(_digits(piece)) > 15:
+                break
+            if _phone_ok(piece):
+                best = j
+        if best is None:
+            i += 1
+            continue
+        yield Candidate(offset + groups[i].start(), offset + groups[best].end(), "PHONE", "phone")
+        i = best + 1
+
+
 def find_identifiers(text: str) -> Iterator[Candidate]:
     for m in EMAIL_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "EMAIL", "email")
@@ -162,6 +182,8 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
     for m in PHONE_RE.finditer(text):
         if _phone_ok(m.group()):
             yield Candidate(m.start(), m.end(), "PHONE", "phone")
+        elif len(_digits(m.group())) > 15:
+            yield from _split_run(m.start(), m.group())
     for m in CONTEXT_PHONE_RE.finditer(text):
         if len(_digits(m.group(1))) >= 6:
             yield Candidate(m.start(1), m.end(1), "PHONE", "phone_context")
