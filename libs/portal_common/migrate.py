@@ -15,6 +15,7 @@ from alembic.config import Config
 
 from .config import SERVICES, ConfigError, load_settings
 
+
 def alembic_config(service: str, url: str) -> Config:
     import services
 

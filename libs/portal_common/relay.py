@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 relay.tick(time.monotonic())
             except TRANSIENT_DB_ERRORS as exc:
-                log.warning("database unavailable", extra={"error": type(exc).__name__, "service": relay.settings.service})
+                name = relay.settings.service
+                log.warning("database unavailable", extra={"error": type(exc).__name__, "queue": name})
         if args.once:
             break
         time.sleep(interval)

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from portal_common.config import ConfigError, load_settings, reference_table
 from portal_common.crypto import new_key
 
@@ -66,7 +65,8 @@ def test_service_without_broker_refuses_at_start(tmp_path):
 
 
 def test_command_line_tools_stop_with_one_line(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PORTAL_REDIS_URL": "redis://localhost:99999999/0", "PORTAL_DATA_DIR": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "PORTAL_REDIS_URL": "redis://localhost:99999999/0"}
+    env["PORTAL_DATA_DIR"] = str(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "portal_common.relay", "--once"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -77,5 +77,6 @@ def test_command_line_tools_stop_with_one_line(tmp_path):
 
 def test_reference_table_lists_every_variable():
     table = reference_table()
-    for name in ("PORTAL_REDIS_URL", "PORTAL_FERNET_KEYS", "PORTAL_{service}_DATABASE_URL", "PORTAL_VISIBILITY_TIMEOUT"):
+    names = ("PORTAL_REDIS_URL", "PORTAL_FERNET_KEYS", "PORTAL_{service}_DATABASE_URL", "PORTAL_VISIBILITY_TIMEOUT")
+    for name in names:
         assert f"`{name}`" in table

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from portal_common.demo_data import synthetic_report
+
 from services.intake.schemas import ReportInputSchema
 
 

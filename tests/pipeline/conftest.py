@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from portal_common.db import unit_of_work
 
 

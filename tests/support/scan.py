@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, create_engine, select
-
 import redis
+from sqlalchemy import MetaData, create_engine, select
 
 
 def dump_database(url: str) -> str:
