@@ -8,7 +8,7 @@ A code is six words drawn with ``secrets`` from a shipped list of about 2,400 wo
 ``salt`` and ``pepper`` are derived from the intake secret key, so the same code always
 gives the same key (that is what makes look-up by code possible) while a copy of the
 database alone cannot be searched: without the secret key no guess can be checked, and
-with it every guess still costs an Argon2id computation. See docs/adr/0003-receipt-codes.md.
+with it every guess still costs an Argon2id computation. See docs/adr/0005-receipt-codes.md.
 """
 
 from __future__ import annotations

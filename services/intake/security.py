@@ -6,7 +6,7 @@ Rate-limit key
     made at start-up and never written anywhere. Redis therefore holds counters under keys
     that nobody, including us, can turn back into an address, and which stop matching the
     next day. Each process has its own secret, so with several gunicorn workers each worker
-    counts separately (see docs/adr/0004-rate-limit-keys.md).
+    counts separately (see docs/adr/0006-rate-limit-keys.md).
 
 Sealed draft
     Between "check your answers" and "send", the answers travel in one hidden form field,
