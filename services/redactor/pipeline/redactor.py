@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from . import risk as risk_mod
 from .placeholders import render, resolve
 from .rules_identifiers import find_identifiers
-from .rules_people import find_people
+from .rules_people import find_people, supports_a_name
 from .rules_places import find_places, load_places_csv
 from .themes import ThemeTagger
 from .types import Candidate, RedactionError, RedactionResult
@@ -30,6 +30,7 @@ class Redactor:
     def __init__(self, nlp: Language, vocab: Vocabulary, places: list[str] | None = None) -> None:
         self.nlp = nlp
         self.vocab = vocab
+        self.ner = nlp.get_pipe("ner")
         self.themes = ThemeTagger(nlp)
         self._not_a_place = vocab.common | vocab.generic_places
         self.places = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -47,8 +48,31 @@ class Redactor:
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise RedactionError(f"item {i} is {type(text).__name__}, expected str")
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield self._redact_doc(doc)
+        for start in range(0, len(texts), batch_size):
+            for doc in self._parse(texts[start : start + batch_size], batch_size):
+                yield self._redact_doc(doc)
+
+    def _parse(self, texts: list[str], batch_size: int) -> list[Doc]:
+        """Tokenise and split sentences for the whole batch, then run the NER model (the
+        costly part) only on sentences holding a word the rules could call a name: the
+        model's guesses are used only where such a word backs them (see rules_people)."""
+        sentencizer = self.nlp.get_pipe("sentencizer")
+        docs = [sentencizer(doc) for doc in self.nlp.tokenizer.pipe(texts, batch_size=batch_size)]
+        jobs: list[tuple[Doc, int]] = []
+        parts: list[Doc] = []
+        for doc in docs:
+            for sent in doc.sents:
+                if any(supports_a_name(doc, k, self.vocab) for k in range(sent.start, sent.end)):
+                    jobs.append((doc, sent.start))
+                    parts.append(sent.as_doc())
+        found: dict[int, list[Span]] = {}
+        for (doc, offset), part in zip(jobs, self.ner.pipe(parts, batch_size=batch_size), strict=True):
+            found.setdefault(id(doc), []).extend(
+                Span(doc, offset + e.start, offset + e.end, label=e.label) for e in part.ents
+            )
+        for doc in docs:
+            doc.set_ents(found.get(id(doc), []), default="outside")
+        return docs
 
     def _redact_doc(self, doc: Doc) -> RedactionResult:
         text = doc.text

@@ -164,7 +164,7 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
             e -= 1
         # The model's guesses shift with context; to stay stable when the output is redacted
         # again, an NER person needs a word that is no everyday word, or a name in context.
-        if s < e and any(_supported(doc, k, vocab) for k in range(s, e)):
+        if s < e and any(supports_a_name(doc, k, vocab) for k in range(s, e)):
             spans.append((s, e, "ner"))
     for i, tok in enumerate(doc):
         low = _clean(tok)
@@ -210,7 +210,7 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
         yield Candidate(span.start_char, span.end_char, "PERSON", source)
 
 
-def _supported(doc: Doc, k: int, vocab: Vocabulary) -> bool:
+def supports_a_name(doc: Doc, k: int, vocab: Vocabulary) -> bool:
     tok = doc[k]
     low = _clean(tok)
     if not tok.is_alpha or low in vocab.keep:
