@@ -14,7 +14,7 @@ def start_intake_web(stack) -> str:
     stack.env["PORTAL_WEB_WORKERS"] = "1"
     stack._spawn(  # noqa: SLF001 - same process group and log folder as the workers
         "intake-web",
-        [sys.executable, "-m", "gunicorn", "-c", "python:tests.intake.gunicorn_conf",
+        [sys.executable, "-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf",
          "-b", f"127.0.0.1:{port}", "services.intake.app:create_app()"],
     )
     url = f"http://127.0.0.1:{port}"
