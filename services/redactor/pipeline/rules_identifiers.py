@@ -23,7 +23,11 @@ URL_RE = re.compile(
     rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.(?:{_TLDS}))?\b(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )
-HANDLE_RE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?")
+# @mentions (also "@ name" as some apps and tokenisers space it) and Reddit-style u/name.
+HANDLE_RE = re.compile(
+    r"(?<![\w@.])@ ?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?"
+    r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
+)
 _EXT = r"(?:\s*(?:,\s*)?(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6})?"
 PHONE_RE = re.compile(
     r"(?<![\w+])(?:\+|00)?\(?\d{1,4}\)?(?:[\s.\-]?\(?\d{1,5}\)?){1,6}" + _EXT + r"(?![\w])",

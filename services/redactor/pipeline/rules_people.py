@@ -217,7 +217,11 @@ def supports_a_name(doc: Doc, k: int, vocab: Vocabulary) -> bool:
         return False
     if vocab.is_safe_name(low) or _unknown_proper(tok, vocab):
         return True
-    return vocab.is_name(low) and _name_context(doc, k, vocab)
+    if not vocab.is_name(low):
+        return False
+    # A listed name that is also a word ("Clay", "Homer"), capitalised in mid-sentence: let
+    # the model decide (its PERSON span is kept), or a name-like context.
+    return (_capitalised(tok) and not tok.is_sent_start) or _name_context(doc, k, vocab)
 
 
 def _role_or_verb(doc: Doc, i: int) -> bool:

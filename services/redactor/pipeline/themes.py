@@ -7,13 +7,18 @@ matching is on lower-cased tokens, so inflections are listed explicitly in the d
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from portal_common.taxonomy import THEME_CODES
 
 from .types import RedactionError
-from .vocabulary import load_theme_lexicon
+from .vocabulary import load_theme_lexicon, read_section
+
+STAFF_NOUNS = [
+    "nurse", "nurses", "staff", "doctor", "doctors", "colleague", "colleagues", "hca", "hcas",
+    "midwife", "midwives", "workers", "carers", "recruits", "registrar", "registrars",
+]
 
 
 class ThemeTagger:
@@ -25,8 +30,16 @@ class ThemeTagger:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for code, phrases in lexicon.items():
             self.matcher.add(code, list(nlp.tokenizer.pipe(phrases)))
+        # "the Filipino nurses", "Nigerian staff": a nationality word before a staff noun.
+        nationalities = sorted(read_section("keep_words.txt", "nationalities and national origins"))
+        self.patterns = Matcher(nlp.vocab)
+        self.patterns.add(
+            "international_staff",
+            [[{"LOWER": {"IN": nationalities}}, {"LOWER": {"IN": STAFF_NOUNS}}]],
+        )
         self.vocab = nlp.vocab
 
     def tag(self, doc: Doc) -> list[str]:
         found = {self.vocab.strings[match_id] for match_id, _, _ in self.matcher(doc)}
+        found.update(self.vocab.strings[match_id] for match_id, _, _ in self.patterns(doc))
         return sorted(found)

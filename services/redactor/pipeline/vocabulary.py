@@ -21,6 +21,19 @@ def read_words(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
+def read_section(name: str, section: str) -> frozenset[str]:
+    """The words under one `## section` header of a data file, lower-cased."""
+    words: set[str] = set()
+    inside = False
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("##"):
+                inside = line[2:].strip().lower() == section
+            elif inside and not line.lstrip().startswith("#"):
+                words.update(w.lower() for w in line.split())
+    return frozenset(words)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     keep: frozenset[str]
