@@ -10,6 +10,7 @@ taken as a name too, unless the NER model called it a place or an organisation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span, Token
@@ -66,12 +67,19 @@ def _is_title(tok: Token) -> bool:
     return low not in _CASED_TITLES or tok.text[0].isupper()
 
 
+def _odd_shape(text: str) -> bool:
+    """Hashtag-like CamelCase ("WorkFromHome") or elongation ("Staaahp"): not a name."""
+    inner_caps = sum(1 for c in text[2:] if c.isupper())
+    return inner_caps >= 2 or re.search(r"(\w)\1\1", text) is not None
+
+
 def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
     """Capitalised, and in no vocabulary we ship: most likely a name."""
     low = _clean(tok)
     return (
         _capitalised(tok)
         and tok.is_alpha
+        and not _odd_shape(tok.text)
         and low not in vocab.common
         and low not in vocab.generic_places
         and low not in TITLES
@@ -207,7 +215,9 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
     for start, end, source in spans:
         start, end = _grow(doc, start, end, vocab)
         span = doc[start:end]
-        yield Candidate(span.start_char, span.end_char, "PERSON", source)
+        words = [_clean(t) for t in span if t.is_alpha]
+        label = "PLACE" if words and all(w in vocab.places for w in words) else "PERSON"
+        yield Candidate(span.start_char, span.end_char, label, source)
 
 
 def supports_a_name(doc: Doc, k: int, vocab: Vocabulary) -> bool:

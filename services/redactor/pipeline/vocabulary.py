@@ -46,6 +46,7 @@ class Vocabulary:
     word_names: frozenset[str]  # names that are also words, listed in ambiguous_names.txt
     lower_ok: frozenset[str]  # names safe to take even when written in lower case
     stop: frozenset[str]
+    places: frozenset[str]  # town, city and region words: labelled PLACE, not PERSON
 
     def is_name(self, lower: str) -> bool:
         return lower in self.first_names or lower in self.surnames or lower in self.word_names
@@ -83,6 +84,7 @@ def load_vocabulary() -> Vocabulary:
         word_names=word_names,
         lower_ok=(first_names | hand_surnames) - ambiguous - keep,
         stop=stop,
+        places=read_words("gazetteer_places.txt") - keep,
     )
 
 
