@@ -86,7 +86,9 @@ def resolve(
         for p_start, p_end in _remainders(start, end, taken):
             p_start, p_end = _trim(text, p_start, p_end)
             words = _WORD.findall(text[p_start:p_end])
-            if p_end > p_start and any(w.lower() not in keep_words for w in words):
+            # Left-over words of an address ("the corner of ... and") are still address.
+            address_part = cand.label == "ADDRESS" and bool(words)
+            if p_end > p_start and (address_part or any(w.lower() not in keep_words for w in words)):
                 taken.append((p_start, p_end))
                 chosen.append(Entity(p_start, p_end, cand.label))
     chosen.sort()

@@ -18,6 +18,7 @@ from .types import Candidate, RedactionError
 POSTCODE_RE = re.compile(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE
 )
+CANADA_POSTCODE_RE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b")
 _OUT = r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?"
 OUTWARD_RE = re.compile(
     rf"\b(?:postcode|post code|area|in|near|around|from|of|covering|the)\s+({_OUT})\b"
@@ -29,7 +30,8 @@ _STREET_WORDS = (
     r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Cl|Way|Court|Ct|Place|Pl|Crescent|"
     r"Cres|Terrace|Gardens|Gdns|Grove|Gr|Hill|Park|Square|Sq|Boulevard|Blvd|Parade|Row|Walk|"
     r"Mews|Rise|View|Green|Vale|Wharf|Quay|Highway|Hwy|Route|Rte|Circle|Cir|Trail|Pike|"
-    r"Parkway|Pkwy|Plaza|Alley|Bypass|Estate|Meadow|Meadows|Fields|Heights|Path|Brow|Chase"
+    r"Parkway|Pkwy|Plaza|Alley|Bypass|Estate|Meadow|Meadows|Fields|Heights|Path|Brow|Chase|"
+    r"Av|Str|Mall|Pass|Gateway|Extensions?|Junction|Crossing"
 )
 _STREET_WORDS_PLAIN = (
     r"Street|Road|Avenue|Lane|Drive|Close|Crescent|Terrace|Gardens|Grove|Square|Boulevard|"
@@ -48,11 +50,14 @@ _ADDRESS_CORE = (
     rf"{_LEAD}(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
     rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:{_STREET_WORDS_PLAIN})\b\.?(?:\s+\d{{1,5}}[A-Za-z]?\b)?"
     rf"|\b(?:\d{{1,5}}[A-Za-z]?\s+)?(?:{_NAME}\s+){{0,2}}\w*(?:{_STREET_SUFFIXES})\b\.?\s*\d{{1,5}}[A-Za-z]?\b"
-    rf"|\b(?:{_STREET_SUFFIXES}|u\.|ul\.|str\.?|St\.?)\s+(?:(?:de|do|da|dos|das|del|di|la|le|des|Al|El)\s+)?"
+    rf"|\b(?i:{_STREET_SUFFIXES}|u\.|ul\.|str\.?|av\.?|St\.?|C/)\s*"
+    rf"(?:(?:de|do|da|dos|das|del|dei|della|di|la|le|les|des|du|Al|El|van|von)\s+)?"
     rf"{_NAME}(?:\s+{_NAME}){{0,3}},?\s+\d{{1,5}}\b\.?"
     rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:u|ul|utca|str|út)\.?\s+\d{{1,5}}\b\.?"
-    rf"|\b(?:the\s+)?corner\s+of\s+[^.\n]{{3,60}}?\s+and\s+{_NAME}(?:\s+{_NAME}){{0,3}}"
-    rf"|\b(?:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+Box\s+\d{{3,5}}"
+    rf"|\b(?:the\s+)?corner\s+of\s+[^\n]{{3,60}}?\s+and\s+(?:\w+\s+){{0,2}}{_NAME}(?:\s+{_NAME}){{0,3}}"
+    rf"|\b(?i:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+(?i:box)\s+\d{{3,5}}"
+    rf"(?:\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}})?"
+    rf"|\b(?i:USNS|USS|USNV|USCGC)\s+\w+\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}}"
     rf"|\b{_UNIT})"
 )
 # After a street, absorb unit numbers, towns, state codes, countries and zip codes.
@@ -69,7 +74,8 @@ NAME_NUMBER_RE = re.compile(
     rf"{_LEAD}\b({_NAME}(?:\s+{_NAME}){{0,2}})\s+\d{{1,5}}[A-Za-z]?\b(?![.,]?\d)" + _CONTINUATION
 )
 ZIP_RE = re.compile(
-    r"\b(?:zip|zip\s*code|postal\s*code|post\s*code|postcode|plz)\s*:?\s*(\d{3,6}(?:[ -]\d{2,4})?)\b",
+    r"\b(?:zip|zip\s*code|postal\s*code|post\s*code|postcode|plz)\s*(?:is|:)?\s*"
+    r"(\d{3,6}(?:[ -]\d{2,4})?)\b",
     re.IGNORECASE,
 )
 
@@ -109,6 +115,8 @@ def find_places(
     common_words: frozenset[str] = frozenset(),
 ) -> Iterator[Candidate]:
     for m in POSTCODE_RE.finditer(text):
+        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
+    for m in CANADA_POSTCODE_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
     for m in OUTWARD_RE.finditer(text):
         group = 1 if m.group(1) else 2
