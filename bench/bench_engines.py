@@ -22,7 +22,9 @@ def _portal():
     redactor = load_redactor(model=MODEL)
 
     def run(texts: list[str]) -> list[list[list]]:
-        return [[[e.start, e.end, e.label] for e in r.entities] for r in redactor.redact_batch(texts)]
+        results = redactor.redact_batch(texts)
+        run.reviews = [r.risk.needs_review for r in results]  # type: ignore[attr-defined]
+        return [[[e.start, e.end, e.label] for e in r.entities] for r in results]
 
     return run
 
@@ -63,6 +65,7 @@ def worker(engine: str, texts_path: str, out_path: str) -> None:
     Path(out_path).write_text(json.dumps({
         "engine": engine, "load_s": load_s, "seconds": elapsed, "chars": chars,
         "docs": len(texts), "peak_rss_mib": rss_mib, "predictions": predictions,
+        "reviews": getattr(run, "reviews", None),
     }))
 
 

@@ -154,6 +154,23 @@ def report_own(docs, preds) -> dict:
             "prec": precision(docs, preds)}
 
 
+def report_review(name: str, docs, preds, reviews) -> None:
+    """How well the residual-risk flag sends leaky reports to a human."""
+    leaky = flagged = caught = 0
+    for doc, pred, review in zip(docs, preds, reviews, strict=True):
+        leak = any(
+            not covered(m.start(), m.end(), pred)
+            for span in doc["spans"] if span["label"] in CORE
+            for m in WORD.finditer(doc["text"], span["start"], span["end"])
+        )
+        leaky += leak
+        flagged += review
+        caught += leak and review
+    share = f"{caught}/{leaky} = {caught / leaky:.3f}" if leaky else "n/a (no leaky docs)"
+    print(f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; "
+          f"docs with a core leak flagged {share}")
+
+
 def report_themes(docs, texts_file: str) -> None:
     sys.path[:0] = [str(ROOT), str(ROOT / "libs")]
     from portal_common.taxonomy import THEME_CODES
@@ -196,16 +213,20 @@ def main() -> None:
         for d in docs:
             texts_file.write(json.dumps({"text": d["text"]}) + "\n")
     texts_file.close()
-    print(f"docs: eval {len(sets['eval'])}, wnut {len(sets['wnut'])}, own {len(sets['own'])}")
+    print(f"docs: eval {len(sets['eval'])}, wnut {len(sets['wnut'])}, own {len(sets['own'])}; "
+          f"machine load average at start {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     cli_wall, cli_rss, cli_rc = run_cli(texts_file.name)
     engines = ["portal"] + ([] if args.no_presidio else ["presidio"])
     runs = {e: r for e in engines if (r := run_engine(e, texts_file.name)) is not None}
     summary: dict[str, dict] = {}
     for engine, run in runs.items():
         preds, i = run["predictions"], 0
-        split = {}
+        reviews = run.get("reviews")
+        split, review_split = {}, {}
         for name, docs in sets.items():
             split[name] = preds[i : i + len(docs)]
+            if reviews:
+                review_split[name] = reviews[i : i + len(docs)]
             i += len(docs)
         print(f"\n== {engine} ==")
         print(" eval.jsonl (token recall per label)")
@@ -215,6 +236,9 @@ def main() -> None:
         s["wnut"] = report_wnut(engine, sets["wnut"], split["wnut"])
         print(" own NHS-style set (bench/data/nhs_reports.jsonl)")
         s["own"] = report_own(sets["own"], split["own"])
+        if review_split:
+            for name in ("eval", "wnut", "own"):
+                report_review(name, sets[name], split[name], review_split[name])
         s["speed"] = run["chars"] / run["seconds"]
         s["rss"] = run["peak_rss_mib"]
         print(f" speed: {s['speed']:,.0f} chars/s warm ({run['docs'] / run['seconds']:,.0f} docs/s), "
@@ -237,6 +261,7 @@ def main() -> None:
               f"{s['speed']:,.0f} | {s['rss']:.0f} |")
     if "portal" in summary and "presidio" in summary:
         print(f"throughput ratio portal/presidio: {summary['portal']['speed'] / summary['presidio']['speed']:.1f}x")
+    print(f"machine load average at end {os.getloadavg()[0]:.2f} (other processes share the cores)")
     os.unlink(texts_file.name)
 
 

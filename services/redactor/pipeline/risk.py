@@ -1,8 +1,9 @@
 """Residual-risk score: how likely is it that something identifying is still in the text?
 
-Signals are read from the redacted output only. Reasons are short codes with counts; they
-never quote the text. The score combines signals as independent chances of a miss:
-score = 1 - prod(1 - weight_i) over each signal occurrence (capped per signal).
+Signals are read from the tokens left visible (outside every entity and placeholder).
+Reasons are short codes with counts; they never quote the text. The score combines
+signals as independent chances of a miss, score = 1 - prod(1 - weight) over each
+occurrence (at most 4 per signal); a report at or above REVIEW_THRESHOLD needs a human.
 """
 
 from __future__ import annotations
@@ -15,45 +16,57 @@ from .placeholders import PLACEHOLDER_RE
 from .types import Entity, Risk
 from .vocabulary import Vocabulary
 
-REVIEW_THRESHOLD = 0.5
+REVIEW_THRESHOLD = 0.4
 WEIGHTS = {
-    "capitalised_unknown_word": 0.25,
-    "number_left": 0.25,
-    "alphanumeric_code": 0.4,
-    "rare_word": 0.05,
-    "many_people": 0.15,
+    "alphanumeric_code": 0.5,  # "QX77Z": looks like a reference or ID
+    "number_left": 0.4,  # 3+ digits that are not a year or a time
+    "name_like_word": 0.4,  # capitalised mid-sentence and on a name list
+    "capitalised_unknown_word": 0.4,  # capitalised mid-sentence, in no vocabulary
+    "lowercase_name_like": 0.3,  # lower-case word on a name list ("tracy")
+    "rare_word": 0.1,  # lower-case word in no vocabulary (names, typos, jargon)
+    "many_people": 0.15,  # four or more people named: more to get wrong
     "very_long_report": 0.1,
 }
-_AGE_OR_TIME = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$")
+_AGE_OR_TIME = re.compile(
+    r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$"
+)
 
 
 def score(doc: Doc, entities: list[Entity], vocab: Vocabulary) -> Risk:
-    covered = [(e.start, e.end) for e in entities]
-    holders = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(doc.text)]
+    hidden = [(e.start, e.end) for e in entities]
+    hidden += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(doc.text)]
     counts: dict[str, int] = {}
 
-    def inside(tok_start: int, tok_end: int) -> bool:
-        return any(s <= tok_start and tok_end <= e for s, e in covered + holders)
+    def add(reason: str) -> None:
+        counts[reason] = counts.get(reason, 0) + 1
 
     for tok in doc:
-        if tok.is_space or tok.is_punct or inside(tok.idx, tok.idx + len(tok.text)):
+        if tok.is_space or tok.is_punct:
+            continue
+        start, end = tok.idx, tok.idx + len(tok.text)
+        if any(s <= start and end <= e for s, e in hidden):
             continue
         text = tok.text
         low = tok.lower_.strip("'’")
         if any(c.isdigit() for c in text):
-            if any(c.isalpha() for c in text) and not _AGE_OR_TIME.match(low):
-                counts["alphanumeric_code"] = counts.get("alphanumeric_code", 0) + 1
-            elif not _AGE_OR_TIME.match(low):
-                counts["number_left"] = counts.get("number_left", 0) + 1
+            if _AGE_OR_TIME.match(low):
+                continue
+            if any(c.isalpha() for c in text):
+                add("alphanumeric_code")
+            elif sum(c.isdigit() for c in text) >= 3:
+                add("number_left")
             continue
-        if not tok.is_alpha:
+        if not tok.is_alpha or low in vocab.keep or low in vocab.generic_places:
             continue
-        if text[0].isupper() and not tok.is_sent_start and low not in vocab.common:
-            counts["capitalised_unknown_word"] = counts.get("capitalised_unknown_word", 0) + 1
-        elif len(low) >= 12 and low not in vocab.common:
-            counts["rare_word"] = counts.get("rare_word", 0) + 1
-    people = sum(1 for e in entities if e.label == "PERSON")
-    if people >= 4:
+        mid_sentence = not tok.is_sent_start
+        if text[0].isupper() and mid_sentence and low not in vocab.stop:
+            if vocab.is_name(low):
+                add("name_like_word")
+            elif low not in vocab.common:
+                add("capitalised_unknown_word")
+        elif tok.is_lower and low not in vocab.common:
+            add("lowercase_name_like" if vocab.is_name(low) else "rare_word")
+    if sum(1 for e in entities if e.label == "PERSON") >= 4:
         counts["many_people"] = 1
     if len(doc.text) > 3000:
         counts["very_long_report"] = 1
