@@ -110,7 +110,7 @@ TEMPLATES = [
      "{P2} agreed.", ["religious_dress_practice", "leadership_inaction"]),
     ("{TITLE} {P1S}'s comments about 'overseas nurses taking jobs' were reported by me and "
      "{P2F} but nothing happened.", ["international_staff", "leadership_inaction"]),
-    ("I use {DIS} and {P1F} said I should not be on a busy ward like {WARD}. My manager "
+    ("I have {DIS} and {P1F} said I should not be on a busy ward like {WARD}. My manager "
      "agreed.", ["disability_access", "leadership_inaction"]),
     ("{RELTIME} I was the only {ETH} nurse on the shift and no one sat with me at break.",
      ["exclusion_isolation"]),

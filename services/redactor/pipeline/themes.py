@@ -15,6 +15,10 @@ from portal_common.taxonomy import THEME_CODES
 from .types import RedactionError
 from .vocabulary import load_theme_lexicon, read_section
 
+PRACTICE_NOUNS = [
+    "faith", "festival", "holiday", "holidays", "dress", "prayers", "prayer", "beliefs",
+    "practice", "fasting", "headscarf", "clothing", "food",
+]
 STAFF_NOUNS = [
     "nurse", "nurses", "staff", "doctor", "doctors", "colleague", "colleagues", "hca", "hcas",
     "midwife", "midwives", "workers", "carers", "recruits", "registrar", "registrars",
@@ -31,11 +35,24 @@ class ThemeTagger:
         for code, phrases in lexicon.items():
             self.matcher.add(code, list(nlp.tokenizer.pipe(phrases)))
         # "the Filipino nurses", "Nigerian staff": a nationality word before a staff noun.
-        nationalities = sorted(read_section("keep_words.txt", "nationalities and national origins"))
+        nationalities = read_section("keep_words.txt", "nationalities and national origins")
         self.patterns = Matcher(nlp.vocab)
+        # Home-grown staff are not "international": these do not count on their own.
+        overseas = sorted(nationalities - {"english", "british", "welsh", "scottish", "northern"})
         self.patterns.add(
             "international_staff",
-            [[{"LOWER": {"IN": nationalities}}, {"LOWER": {"IN": STAFF_NOUNS}}]],
+            [[{"LOWER": {"IN": overseas}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": STAFF_NOUNS}}]],
+        )
+        religions = sorted(read_section("keep_words.txt", "religions and belief"))
+        self.patterns.add(
+            "religious_dress_practice",
+            [[{"LOWER": {"IN": religions}}, {"LOWER": {"IN": PRACTICE_NOUNS}}]],
+        )
+        # "a 'real' nurse", "real nursing training": quotes between the words are fine.
+        self.patterns.add(
+            "competence_questioned",
+            [[{"LOWER": {"IN": ["real", "proper"]}}, {"IS_PUNCT": True, "OP": "?"},
+              {"LOWER": {"IN": ["nurse", "nursing", "doctor", "training", "qualification"]}}]],
         )
         self.vocab = nlp.vocab
 
