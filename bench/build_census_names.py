@@ -28,9 +28,11 @@ def main(src: str) -> None:
     first = sorted(set(read(folder / "dist.female.first") + read(folder / "dist.male.first")))
     last = read(folder / "dist.all.last", SURNAME_LIMIT)
     (DATA / "census_first_names.txt").write_text(
-        HEADER.format(what="first names") + "\n".join(first) + "\n", encoding="utf-8")
+        HEADER.format(what="first names") + "\n".join(first) + "\n", encoding="utf-8"
+    )
     (DATA / "census_surnames.txt").write_text(
-        HEADER.format(what=f"top {SURNAME_LIMIT} surnames") + "\n".join(last) + "\n", encoding="utf-8")
+        HEADER.format(what=f"top {SURNAME_LIMIT} surnames") + "\n".join(last) + "\n", encoding="utf-8"
+    )
     print(f"{len(first)} first names, {len(last)} surnames")
 
 

@@ -24,20 +24,28 @@ def convert(line: str, n: int) -> dict:
         start = len(text)
         if m.group(1):
             text += m.group(1)
-            spans.append({"start": start, "end": len(text), "label": m.group(2),
-                          "orig_label": m.group(2)})
+            spans.append({"start": start, "end": len(text), "label": m.group(2), "orig_label": m.group(2)})
         else:
             text += m.group(3)
             keep.append({"start": start, "end": len(text), "kind": "KEEP"})
         pos = m.end()
     text += body[pos:]
-    return {"id": f"nhs-hand-{n}", "source": "bench/data/nhs_handwritten.txt", "text": text,
-            "spans": spans, "keep": keep, "themes": sorted(c.strip() for c in codes.split(","))}
+    return {
+        "id": f"nhs-hand-{n}",
+        "source": "bench/data/nhs_handwritten.txt",
+        "text": text,
+        "spans": spans,
+        "keep": keep,
+        "themes": sorted(c.strip() for c in codes.split(",")),
+    }
 
 
 def main() -> None:
-    lines = [ln for ln in (DATA / "nhs_handwritten.txt").read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
+    lines = [
+        ln
+        for ln in (DATA / "nhs_handwritten.txt").read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     out = DATA / "nhs_handwritten.jsonl"
     with open(out, "w", encoding="utf-8") as fh:
         for n, line in enumerate(lines):

@@ -19,12 +19,22 @@ import nhs_templates as T
 
 OUT = Path(__file__).resolve().parent / "data" / "nhs_reports.jsonl"
 GOLD = {  # slot -> (label, orig_label)
-    "EMAIL": ("EMAIL", "EMAIL"), "PHONE": ("PHONE", "PHONE"), "NHSNO": ("ID", "NHS_NUMBER"),
-    "NINO": ("ID", "NI_NUMBER"), "EMPID": ("ID", "EMPLOYEE_NUMBER"), "GMC": ("ID", "GMC"),
-    "NMC": ("ID", "NMC_PIN"), "POSTCODE": ("ADDRESS", "POSTCODE"),
-    "OUTWARD": ("ADDRESS", "POSTCODE_OUTWARD"), "ADDRESS": ("ADDRESS", "STREET_ADDRESS"),
-    "DOB": ("DATE", "DATE_OF_BIRTH"), "HANDLE": ("OTHER", "HANDLE"), "URL": ("URL", "URL"),
-    "WARD": ("ORG", "WARD"), "HOSP": ("ORG", "HOSPITAL"), "PRACTICE": ("ORG", "PRACTICE"),
+    "EMAIL": ("EMAIL", "EMAIL"),
+    "PHONE": ("PHONE", "PHONE"),
+    "NHSNO": ("ID", "NHS_NUMBER"),
+    "NINO": ("ID", "NI_NUMBER"),
+    "EMPID": ("ID", "EMPLOYEE_NUMBER"),
+    "GMC": ("ID", "GMC"),
+    "NMC": ("ID", "NMC_PIN"),
+    "POSTCODE": ("ADDRESS", "POSTCODE"),
+    "OUTWARD": ("ADDRESS", "POSTCODE_OUTWARD"),
+    "ADDRESS": ("ADDRESS", "STREET_ADDRESS"),
+    "DOB": ("DATE", "DATE_OF_BIRTH"),
+    "HANDLE": ("OTHER", "HANDLE"),
+    "URL": ("URL", "URL"),
+    "WARD": ("ORG", "WARD"),
+    "HOSP": ("ORG", "HOSPITAL"),
+    "PRACTICE": ("ORG", "PRACTICE"),
 }
 KEEP = {"NAT", "REL", "LANG", "LANG2", "ETH", "DIS", "AGE", "RELTIME", "COUNTRY"}
 
@@ -41,12 +51,24 @@ def nhs_number(rng: random.Random) -> str:
 
 def phone(rng: random.Random) -> str:
     n3, n4 = rng.randrange(100, 999), rng.randrange(1000, 9999)
-    return rng.choice([
-        f"07700 900{n3}", f"+44 7700 900{n3}", f"0113 496 0{n3}", f"020 7946 0{n3}",
-        f"(0161) 496 0{n3}", f"07700900{n3}", f"+44 (0)113 496 0{n3}", f"0113 496 0{n3} ext {n4}",
-        f"+234 803 {n3} {n4}", f"+63 917 {n3} {n4}", f"+91 98765 {n3}{n4 % 100:02d}",
-        f"+1 (555) {n3}-{n4}", f"07700 900 {n3} x{n4 % 1000}", f"+48 512 {n3} {n3}",
-    ])
+    return rng.choice(
+        [
+            f"07700 900{n3}",
+            f"+44 7700 900{n3}",
+            f"0113 496 0{n3}",
+            f"020 7946 0{n3}",
+            f"(0161) 496 0{n3}",
+            f"07700900{n3}",
+            f"+44 (0)113 496 0{n3}",
+            f"0113 496 0{n3} ext {n4}",
+            f"+234 803 {n3} {n4}",
+            f"+63 917 {n3} {n4}",
+            f"+91 98765 {n3}{n4 % 100:02d}",
+            f"+1 (555) {n3}-{n4}",
+            f"07700 900 {n3} x{n4 % 1000}",
+            f"+48 512 {n3} {n3}",
+        ]
+    )
 
 
 def ni_number(rng: random.Random) -> str:
@@ -60,8 +82,9 @@ def ni_number(rng: random.Random) -> str:
 
 
 def postcode(rng: random.Random) -> str:
-    out = rng.choice(["LS1", "LS6", "BD7", "WF1", "S11", "HX3", "M13", "B15", "NE4", "EC1A",
-                      "SW1A", "CF10", "EH3", "G12", "HD1"])
+    out = rng.choice(
+        ["LS1", "LS6", "BD7", "WF1", "S11", "HX3", "M13", "B15", "NE4", "EC1A", "SW1A", "CF10", "EH3", "G12", "HD1"]
+    )
     inward = f"{rng.randrange(10)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
     pc = rng.choice([f"{out} {inward}", f"{out}{inward}"])
     return pc.lower() if rng.random() < 0.2 else pc
@@ -72,34 +95,66 @@ def values(rng: random.Random) -> dict[str, str]:
     v: dict[str, str] = {}
     for i, idx in enumerate(people, start=1):
         first, sur = T.FIRST[idx], rng.choice(T.SURNAMES)
-        v.update({f"P{i}": f"{first} {sur}", f"P{i}F": first, f"P{i}S": sur,
-                  f"p{i}f": first.lower(), f"p{i}s": sur.lower()})
+        v.update(
+            {f"P{i}": f"{first} {sur}", f"P{i}F": first, f"P{i}S": sur, f"p{i}f": first.lower(), f"p{i}s": sur.lower()}
+        )
     f1, s1 = v["P1F"].lower(), v["P1S"].lower()
-    v.update({
-        "TITLE": rng.choice(T.TITLES), "NICK": rng.choice(T.NICKNAMES),
-        "EMAIL": rng.choice([f"{f1}.{s1}@nhs.net", f"{f1}{rng.randrange(99)}@gmail.com",
-                             f"{f1[0]}.{s1}@northbridge-tr.nhs.uk"]),
-        "PHONE": phone(rng), "NHSNO": nhs_number(rng), "NINO": ni_number(rng),
-        "EMPID": rng.choice([f"{rng.randrange(10**7, 10**8)}", f"E{rng.randrange(10**6, 10**7)}",
-                             f"{rng.randrange(10**7, 10**8)}-2"]),
-        "GMC": str(rng.randrange(10**6, 10**7)),
-        "NMC": f"{rng.randrange(10, 99)}{rng.choice('ABCDEFGHIJKL')}{rng.randrange(1000, 9999)}"
-               f"{rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}",
-        "POSTCODE": postcode(rng), "OUTWARD": rng.choice(T.OUTWARDS),
-        "ADDRESS": rng.choice([f"{rng.randrange(1, 200)} {rng.choice(T.STREETS)}",
-                               f"Flat {rng.randrange(1, 30)}, {rng.randrange(1, 99)} "
-                               f"{rng.choice(T.STREETS)}"]),
-        "DOB": rng.choice([f"{rng.randrange(1, 28):02d}/{rng.randrange(1, 12):02d}/19{rng.randrange(55, 99)}",
-                           f"{rng.randrange(1, 28)} March 19{rng.randrange(55, 99)}"]),
-        "HANDLE": f"@{f1}_{rng.randrange(10, 99)}",
-        "URL": rng.choice([f"https://www.facebook.com/{f1}.{s1}", f"tiktok.com/@{f1}{rng.randrange(99)}",
-                           f"www.{s1}-photos.co.uk/{f1}"]),
-        "WARD": rng.choice(T.WARDS), "HOSP": rng.choice(T.HOSPITALS),
-        "PRACTICE": rng.choice(T.PRACTICES), "NAT": rng.choice(T.NAT), "REL": rng.choice(T.REL),
-        "LANG": rng.choice(T.LANG), "LANG2": rng.choice(T.LANG), "ETH": rng.choice(T.ETH),
-        "DIS": rng.choice(T.DIS), "AGE": rng.choice(T.AGE), "RELTIME": rng.choice(T.RELTIME),
-        "COUNTRY": rng.choice(T.COUNTRY),
-    })
+    v.update(
+        {
+            "TITLE": rng.choice(T.TITLES),
+            "NICK": rng.choice(T.NICKNAMES),
+            "EMAIL": rng.choice(
+                [f"{f1}.{s1}@nhs.net", f"{f1}{rng.randrange(99)}@gmail.com", f"{f1[0]}.{s1}@northbridge-tr.nhs.uk"]
+            ),
+            "PHONE": phone(rng),
+            "NHSNO": nhs_number(rng),
+            "NINO": ni_number(rng),
+            "EMPID": rng.choice(
+                [
+                    f"{rng.randrange(10**7, 10**8)}",
+                    f"E{rng.randrange(10**6, 10**7)}",
+                    f"{rng.randrange(10**7, 10**8)}-2",
+                ]
+            ),
+            "GMC": str(rng.randrange(10**6, 10**7)),
+            "NMC": f"{rng.randrange(10, 99)}{rng.choice('ABCDEFGHIJKL')}{rng.randrange(1000, 9999)}"
+            f"{rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}",
+            "POSTCODE": postcode(rng),
+            "OUTWARD": rng.choice(T.OUTWARDS),
+            "ADDRESS": rng.choice(
+                [
+                    f"{rng.randrange(1, 200)} {rng.choice(T.STREETS)}",
+                    f"Flat {rng.randrange(1, 30)}, {rng.randrange(1, 99)} " f"{rng.choice(T.STREETS)}",
+                ]
+            ),
+            "DOB": rng.choice(
+                [
+                    f"{rng.randrange(1, 28):02d}/{rng.randrange(1, 12):02d}/19{rng.randrange(55, 99)}",
+                    f"{rng.randrange(1, 28)} March 19{rng.randrange(55, 99)}",
+                ]
+            ),
+            "HANDLE": f"@{f1}_{rng.randrange(10, 99)}",
+            "URL": rng.choice(
+                [
+                    f"https://www.facebook.com/{f1}.{s1}",
+                    f"tiktok.com/@{f1}{rng.randrange(99)}",
+                    f"www.{s1}-photos.co.uk/{f1}",
+                ]
+            ),
+            "WARD": rng.choice(T.WARDS),
+            "HOSP": rng.choice(T.HOSPITALS),
+            "PRACTICE": rng.choice(T.PRACTICES),
+            "NAT": rng.choice(T.NAT),
+            "REL": rng.choice(T.REL),
+            "LANG": rng.choice(T.LANG),
+            "LANG2": rng.choice(T.LANG),
+            "ETH": rng.choice(T.ETH),
+            "DIS": rng.choice(T.DIS),
+            "AGE": rng.choice(T.AGE),
+            "RELTIME": rng.choice(T.RELTIME),
+            "COUNTRY": rng.choice(T.COUNTRY),
+        }
+    )
     return v
 
 
@@ -138,8 +193,14 @@ def main() -> None:
             picks = rng.sample(T.TEMPLATES, rng.choice([1, 1, 2, 2, 3]))
             text, spans, keep = render([t for t, _ in picks], values(rng))
             themes = sorted({code for _, codes in picks for code in codes})
-            doc = {"id": f"nhs-dev-{i}", "source": "bench/make_nhs_dataset.py", "text": text,
-                   "spans": spans, "keep": keep, "themes": themes}
+            doc = {
+                "id": f"nhs-dev-{i}",
+                "source": "bench/make_nhs_dataset.py",
+                "text": text,
+                "spans": spans,
+                "keep": keep,
+                "themes": themes,
+            }
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
     print(f"wrote {args.n} reports to {OUT}")
 

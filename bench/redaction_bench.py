@@ -87,7 +87,10 @@ def run_engine(engine: str, texts_file: str) -> dict | None:
     env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'libs'}")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_engines.py"), engine, texts_file, out],
-        env=env, cwd=ROOT, capture_output=True, text=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         print(f"[{engine} failed: {proc.stderr.strip().splitlines()[-1:]}]")
@@ -101,8 +104,14 @@ def run_cli(texts_file: str) -> tuple[float, float, int]:
     env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'libs'}")
     t0 = time.perf_counter()
     with open(texts_file, encoding="utf-8") as fin:
-        proc = subprocess.run([sys.executable, "-m", "services.redactor.cli"], stdin=fin,
-                              capture_output=True, text=True, env=env, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "services.redactor.cli"],
+            stdin=fin,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return wall, rss, proc.returncode
@@ -113,8 +122,12 @@ def report_pii(name: str, docs, preds, labels) -> dict:
     p = precision(docs, preds)
     cells = " ".join(f"{lab}={fmt(hit, total, lab)}" for lab in labels)
     print(f"  {name:9s} core={fmt(hit, total, 'core')} {cells} span_prec={p:.3f} zero_leak_docs={zero:.3f}")
-    return {"core": hit["core"] / max(total["core"], 1), "PERSON": hit["PERSON"] / max(total["PERSON"], 1),
-            "prec": p, "zero": zero}
+    return {
+        "core": hit["core"] / max(total["core"], 1),
+        "PERSON": hit["PERSON"] / max(total["PERSON"], 1),
+        "prec": p,
+        "zero": zero,
+    }
 
 
 def report_wnut(name: str, docs, preds) -> dict:
@@ -129,8 +142,7 @@ def report_own(docs, preds) -> dict:
     caught: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for doc, pred in zip(docs, preds, strict=True):
         for s in doc["spans"]:
-            ok = all(covered(m.start(), m.end(), pred)
-                     for m in WORD.finditer(doc["text"], s["start"], s["end"]))
+            ok = all(covered(m.start(), m.end(), pred) for m in WORD.finditer(doc["text"], s["start"], s["end"]))
             caught[s["orig_label"]][0] += ok
             caught[s["orig_label"]][1] += 1
     for lab in sorted(caught):
@@ -146,13 +158,19 @@ def report_own(docs, preds) -> dict:
             else:
                 kept += 1
     rate = kept / n_keep if n_keep else 1.0
-    print(f"    core token recall {fmt(hit, total, 'core')}  span_prec {precision(docs, preds):.3f}  "
-          f"zero_leak_docs {zero:.3f}  keep-rate {kept}/{n_keep} = {rate:.4f} "
-          f"(lost by kind: {dict(missed_kinds) or 'none'})")
+    print(
+        f"    core token recall {fmt(hit, total, 'core')}  span_prec {precision(docs, preds):.3f}  "
+        f"zero_leak_docs {zero:.3f}  keep-rate {kept}/{n_keep} = {rate:.4f} "
+        f"(lost by kind: {dict(missed_kinds) or 'none'})"
+    )
     must = ("EMAIL", "PHONE", "NHS_NUMBER", "NI_NUMBER", "POSTCODE")
     all_caught = all(caught[k][0] == caught[k][1] for k in must if caught[k][1])
-    return {"core": hit["core"] / max(total["core"], 1), "keep": rate, "must": all_caught,
-            "prec": precision(docs, preds)}
+    return {
+        "core": hit["core"] / max(total["core"], 1),
+        "keep": rate,
+        "must": all_caught,
+        "prec": precision(docs, preds),
+    }
 
 
 def report_review(name: str, docs, preds, reviews) -> None:
@@ -161,15 +179,18 @@ def report_review(name: str, docs, preds, reviews) -> None:
     for doc, pred, review in zip(docs, preds, reviews, strict=True):
         leak = any(
             not covered(m.start(), m.end(), pred)
-            for span in doc["spans"] if span["label"] in CORE
+            for span in doc["spans"]
+            if span["label"] in CORE
             for m in WORD.finditer(doc["text"], span["start"], span["end"])
         )
         leaky += leak
         flagged += review
         caught += leak and review
     share = f"{caught}/{leaky} = {caught / leaky:.3f}" if leaky else "n/a (no leaky docs)"
-    print(f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; "
-          f"docs with a core leak flagged {share}")
+    print(
+        f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; "
+        f"docs with a core leak flagged {share}"
+    )
 
 
 def report_themes(docs, texts_file: str) -> None:
@@ -215,9 +236,11 @@ def main() -> None:
         for d in docs:
             texts_file.write(json.dumps({"text": d["text"]}) + "\n")
     texts_file.close()
-    print(f"docs: eval {len(sets['eval'])}, wnut {len(sets['wnut'])}, own {len(sets['own'])}, "
-          f"hand {len(sets['hand'])}; "
-          f"machine load average at start {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"docs: eval {len(sets['eval'])}, wnut {len(sets['wnut'])}, own {len(sets['own'])}, "
+        f"hand {len(sets['hand'])}; "
+        f"machine load average at start {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
     cli_wall, cli_rss, cli_rc = run_cli(texts_file.name)
     engines = ["portal"] + ([] if args.no_presidio else ["presidio"])
     runs = {e: r for e in engines if (r := run_engine(e, texts_file.name)) is not None}
@@ -233,8 +256,7 @@ def main() -> None:
             i += len(docs)
         print(f"\n== {engine} ==")
         print(" eval.jsonl (token recall per label)")
-        s = {"eval": report_pii(engine, sets["eval"], split["eval"],
-                                CORE + ("LOCATION", "ORG", "DATE"))}
+        s = {"eval": report_pii(engine, sets["eval"], split["eval"], CORE + ("LOCATION", "ORG", "DATE"))}
         print(" eval_wnut17.jsonl")
         s["wnut"] = report_wnut(engine, sets["wnut"], split["wnut"])
         print(" own NHS-style set (bench/data/nhs_reports.jsonl)")
@@ -246,27 +268,35 @@ def main() -> None:
                 report_review(name, sets[name], split[name], review_split[name])
         s["speed"] = run["chars"] / run["seconds"]
         s["rss"] = run["peak_rss_mib"]
-        print(f" speed: {s['speed']:,.0f} chars/s warm ({run['docs'] / run['seconds']:,.0f} docs/s), "
-              f"load {run['load_s']:.1f}s, peak RSS {s['rss']:.0f} MiB")
+        print(
+            f" speed: {s['speed']:,.0f} chars/s warm ({run['docs'] / run['seconds']:,.0f} docs/s), "
+            f"load {run['load_s']:.1f}s, peak RSS {s['rss']:.0f} MiB"
+        )
         summary[engine] = s
     chars = sum(len(d["text"]) for docs in sets.values() for d in docs)
-    print(f"\nportal-redact CLI end to end (model load included): exit {cli_rc}, "
-          f"{chars / cli_wall:,.0f} chars/s, peak RSS {cli_rss:.0f} MiB")
+    print(
+        f"\nportal-redact CLI end to end (model load included): exit {cli_rc}, "
+        f"{chars / cli_wall:,.0f} chars/s, peak RSS {cli_rss:.0f} MiB"
+    )
     print("\n== themes (portal): generated set (lexicon and templates written together) ==")
     report_themes(sets["own"], texts_file.name)
     print("\n== themes (portal): hand-written set (held out: the lexicon was not tuned on it) ==")
     report_themes(sets["hand"], texts_file.name)
     print("\n== summary ==")
-    print("| system | eval core recall | eval PERSON recall | eval span precision | "
-          "eval zero-leak docs | WNUT PERSON recall / precision | own set core recall | "
-          "own keep-rate | hand-written core recall / keep-rate | chars/s (warm) | peak RSS MiB |")
+    print(
+        "| system | eval core recall | eval PERSON recall | eval span precision | "
+        "eval zero-leak docs | WNUT PERSON recall / precision | own set core recall | "
+        "own keep-rate | hand-written core recall / keep-rate | chars/s (warm) | peak RSS MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for engine, s in summary.items():
-        print(f"| {engine} | {s['eval']['core']:.3f} | {s['eval']['PERSON']:.3f} | "
-              f"{s['eval']['prec']:.3f} | {s['eval']['zero']:.3f} | {s['wnut']['recall']:.3f} / "
-              f"{s['wnut']['prec']:.3f} | {s['own']['core']:.3f} | {s['own']['keep']:.4f} | "
-              f"{s['hand']['core']:.3f} / {s['hand']['keep']:.3f} | "
-              f"{s['speed']:,.0f} | {s['rss']:.0f} |")
+        print(
+            f"| {engine} | {s['eval']['core']:.3f} | {s['eval']['PERSON']:.3f} | "
+            f"{s['eval']['prec']:.3f} | {s['eval']['zero']:.3f} | {s['wnut']['recall']:.3f} / "
+            f"{s['wnut']['prec']:.3f} | {s['own']['core']:.3f} | {s['own']['keep']:.4f} | "
+            f"{s['hand']['core']:.3f} / {s['hand']['keep']:.3f} | "
+            f"{s['speed']:,.0f} | {s['rss']:.0f} |"
+        )
     if "portal" in summary and "presidio" in summary:
         print(f"throughput ratio portal/presidio: {summary['portal']['speed'] / summary['presidio']['speed']:.1f}x")
     print(f"machine load average at end {os.getloadavg()[0]:.2f} (other processes share the cores)")

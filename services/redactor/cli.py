@@ -32,9 +32,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="installed spaCy model name")
     parser.add_argument("--places", metavar="CSV", help="organisation's site/ward/team names")
     parser.add_argument("--batch-size", type=int, default=64, help="texts per nlp.pipe batch")
-    parser.add_argument(
-        "--strict", action="store_true", help="stop at the first malformed line"
-    )
+    parser.add_argument("--strict", action="store_true", help="stop at the first malformed line")
     args = parser.parse_args(argv)
     if args.batch_size < 1:
         parser.error("--batch-size must be at least 1")
@@ -52,8 +50,7 @@ def _records(stream: TextIO, strict: bool, errors: list[int]) -> Iterator[dict[s
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             errors.append(number)
             print(
-                f"portal-redact: line {number}: expected a JSON object with a string "
-                "'text' field; line skipped",
+                f"portal-redact: line {number}: expected a JSON object with a string " "'text' field; line skipped",
                 file=sys.stderr,
             )
             if strict:

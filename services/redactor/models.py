@@ -3,8 +3,9 @@ symmetry with the other services, empty inbox and outbox tables)."""
 
 from __future__ import annotations
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 from sqlalchemy.orm import DeclarativeBase
+
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 
 
 class Base(DeclarativeBase):

@@ -17,6 +17,7 @@ from typing import Any
 from celery import Task
 from celery.signals import setup_logging, worker_process_init
 from marshmallow import ValidationError
+
 from portal_common.config import load_settings
 from portal_common.crypto import InvalidToken, TextCipher
 from portal_common.events import Event, derived_id, make_event, parse_message

@@ -16,7 +16,12 @@ def run_cli(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "libs")]))
     return subprocess.run(
         [sys.executable, "-m", "services.redactor.cli", *args],
-        input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
 
 

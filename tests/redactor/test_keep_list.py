@@ -29,8 +29,23 @@ def test_report_without_personal_data_is_unchanged(redactor, text):
 
 @pytest.mark.parametrize(
     "word",
-    ["Nigerian", "Muslim", "Hindu", "Tagalog", "Black", "Jamaican", "Welsh", "Christian",
-     "Urdu", "Pakistani", "Somali", "Bangladeshi", "Sri Lankan", "Chinese", "Polish"],
+    [
+        "Nigerian",
+        "Muslim",
+        "Hindu",
+        "Tagalog",
+        "Black",
+        "Jamaican",
+        "Welsh",
+        "Christian",
+        "Urdu",
+        "Pakistani",
+        "Somali",
+        "Bangladeshi",
+        "Sri Lankan",
+        "Chinese",
+        "Polish",
+    ],
 )
 def test_characteristic_word_next_to_a_name_survives(redactor, word):
     result = redactor.redact(f"Tomasz Nowak said the {word} staff should go home.")
@@ -40,6 +55,16 @@ def test_characteristic_word_next_to_a_name_survives(redactor, word):
 
 def test_keep_list_covers_each_group():
     keep = load_vocabulary().keep
-    for word in ["nigerian", "muslim", "punjabi", "deaf", "lesbian", "pregnant", "nights",
-                 "march", "hijab", "windrush"]:
+    for word in [
+        "nigerian",
+        "muslim",
+        "punjabi",
+        "deaf",
+        "lesbian",
+        "pregnant",
+        "nights",
+        "march",
+        "hijab",
+        "windrush",
+    ]:
         assert word in keep

@@ -102,6 +102,4 @@ def test_redacting_twice_changes_nothing_more(redactor, base, idents, where):
 @given(base=BASE)
 def test_batch_and_single_agree(redactor, base):
     texts = [base, base + " Email x@y.org", "Call 07700 900123"]
-    assert [r.redacted for r in redactor.redact_batch(texts)] == [
-        redactor.redact(t).redacted for t in texts
-    ]
+    assert [r.redacted for r in redactor.redact_batch(texts)] == [redactor.redact(t).redacted for t in texts]

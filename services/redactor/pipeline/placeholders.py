@@ -16,9 +16,7 @@ from .types import PRECEDENCE, Candidate, Entity
 # Anything that already looks like one of our placeholders is left alone (idempotence).
 PLACEHOLDER_RE = re.compile(r"\[(?:PERSON(?: \d+)?|[A-Z]{2,10})\]")
 
-_TITLE_RE = re.compile(
-    r"^(?:dr|mr|mrs|ms|miss|mx|prof|sister|matron|nurse|sr)\.?\s+", re.IGNORECASE
-)
+_TITLE_RE = re.compile(r"^(?:dr|mr|mrs|ms|miss|mx|prof|sister|matron|nurse|sr)\.?\s+", re.IGNORECASE)
 _POSSESSIVE_RE = re.compile(r"(?:'s|’s|'|’)$")
 
 
@@ -60,9 +58,7 @@ def _remainders(start: int, end: int, taken: list[tuple[int, int]]) -> list[tupl
 _WORD = re.compile(r"[^\W_]{2,}|\d")
 
 
-def resolve(
-    candidates: Iterable[Candidate], text: str, keep_words: frozenset[str] = frozenset()
-) -> list[Entity]:
+def resolve(candidates: Iterable[Candidate], text: str, keep_words: frozenset[str] = frozenset()) -> list[Entity]:
     """Choose non-overlapping spans: stronger tier first, then longer span, then label.
 
     A span that overlaps one already chosen is not thrown away: its uncovered remainder is
@@ -98,7 +94,7 @@ def resolve(
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start] in " \t\r\n,;:.\"'“”‘’()":
         start += 1
-    while end > start and text[end - 1] in " \t\r\n,;:\"“”‘’(":
+    while end > start and text[end - 1] in ' \t\r\n,;:"“”‘’(':
         end -= 1
     # Keep a sentence's full stop outside the span unless it ends an abbreviation like "Apt."
     if end > start and text[end - 1] == "." and not re.search(r"\b\w{1,4}\.$", text[start:end]):

@@ -27,9 +27,7 @@ WEIGHTS = {
     "many_people": 0.15,  # four or more people named: more to get wrong
     "very_long_report": 0.1,
 }
-_AGE_OR_TIME = re.compile(
-    r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$"
-)
+_AGE_OR_TIME = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$")
 
 
 def score(doc: Doc, entities: list[Entity], vocab: Vocabulary) -> Risk:

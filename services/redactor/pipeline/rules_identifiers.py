@@ -15,9 +15,7 @@ _TLDS = (
     "com|org|net|uk|io|info|biz|gov|edu|co|me|nhs|scot|wales|ie|eu|de|fr|es|it|nl|be|pt|br|"
     "se|no|dk|fi|pl|hu|cz|at|ch|au|nz|ca|us|in|pk|ng|za|ke|gh|ph|cn|jp|ru|app|dev|ly|tv|online"
 )
-EMAIL_RE = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
+EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+"
     rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.(?:{_TLDS}))?\b(?:/[^\s<>\"']*)?",
@@ -25,8 +23,7 @@ URL_RE = re.compile(
 )
 # @mentions (also "@ name" as some apps and tokenisers space it) and Reddit-style u/name.
 HANDLE_RE = re.compile(
-    r"(?<![\w@.])@ ?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?"
-    r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
+    r"(?<![\w@.])@ ?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
 )
 _EXT = r"(?:\s*(?:,\s*)?(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6})?"
 PHONE_RE = re.compile(
@@ -38,8 +35,7 @@ INTERNAL_PHONE_RE = re.compile(
     re.IGNORECASE,
 )
 NI_RE = re.compile(
-    r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+    r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]" r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
     re.IGNORECASE,
 )
 NHS_RE = re.compile(r"(?<![\d-])\d{3}[\s-]?\d{3}[\s-]?\d{4}(?![\d-])")
@@ -79,7 +75,7 @@ DOB_RE = re.compile(
     rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\s*(?:is|was|:|-)?\s*({_DATE})",
     re.IGNORECASE,
 )
-FULL_DATE_RE = re.compile(rf"(?<![\w/])(?:\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})(?![\w/])")
+FULL_DATE_RE = re.compile(r"(?<![\w/])(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})(?![\w/])")
 
 
 def nhs_number_valid(digits: str) -> bool:

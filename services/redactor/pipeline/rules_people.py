@@ -202,9 +202,13 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
         elif tok.is_lower and len(low) > 2 and low not in vocab.common and _role_or_verb(doc, i):
             spans.append((i, i + 1, "context"))
         elif (
-            tok.is_lower and low in vocab.ambiguous_names and vocab.is_name(low)
-            and low not in ACTION_VERBS and low not in vocab.stop
-            and i > 0 and doc[i - 1].lower_ in ROLE_WORDS
+            tok.is_lower
+            and low in vocab.ambiguous_names
+            and vocab.is_name(low)
+            and low not in ACTION_VERBS
+            and low not in vocab.stop
+            and i > 0
+            and doc[i - 1].lower_ in ROLE_WORDS
         ):
             spans.append((i, i + 1, "context"))
         elif _capitalised(tok) and not tok.is_sent_start and i > 0 and doc[i - 1].lower_ in ROLE_WORDS:
@@ -248,6 +252,7 @@ def _verb_after(doc: Doc, i: int) -> bool:
 
 def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
     """An everyday word that is also a name ("Grace", "Hope") needs support to count."""
+
     def name_at(j: int) -> bool:
         if not 0 <= j < len(doc) or j == i:
             return False

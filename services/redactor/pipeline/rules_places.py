@@ -15,9 +15,7 @@ from pathlib import Path
 
 from .types import Candidate, RedactionError
 
-POSTCODE_RE = re.compile(
-    r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE
-)
+POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 CANADA_POSTCODE_RE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b")
 _OUT = r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?"
 OUTWARD_RE = re.compile(
@@ -63,7 +61,8 @@ _ADDRESS_CORE = (
 # After a street, absorb unit numbers, towns, state codes, countries and zip codes.
 _CONTINUATION = (
     rf"(?:[ \t]*(?:,|\n)[ \t]*(?:\n[ \t]*)?(?:,[ \t]*)?"
-    rf"(?:{_UNIT}|[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b|{_NAME}(?:[ \t]+{_NAME}){{0,3}}(?:[ \t]+[A-Z\d][A-Z\d -]{{2,9}}\d)?|\d{{4,6}})"
+    rf"(?:{_UNIT}|[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b"
+    rf"|{_NAME}(?:[ \t]+{_NAME}){{0,3}}(?:[ \t]+[A-Z\d][A-Z\d -]{{2,9}}\d)?|\d{{4,6}})"
     rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT}"
     rf"|[ \t]+[A-ZÀ-Þ]{{3,}}\b(?:[ \t]+[A-ZÀ-Þ]{{3,}}\b)*)*"
 )
@@ -74,8 +73,7 @@ NAME_NUMBER_RE = re.compile(
     rf"{_LEAD}\b({_NAME}(?:\s+{_NAME}){{0,2}})\s+\d{{1,5}}[A-Za-z]?\b(?![.,]?\d)" + _CONTINUATION
 )
 ZIP_RE = re.compile(
-    r"\b(?:zip|zip\s*code|postal\s*code|post\s*code|postcode|plz)\s*(?:is|:)?\s*"
-    r"(\d{3,6}(?:[ -]\d{2,4})?)\b",
+    r"\b(?:zip|zip\s*code|postal\s*code|post\s*code|postcode|plz)\s*(?:is|:)?\s*" r"(\d{3,6}(?:[ -]\d{2,4})?)\b",
     re.IGNORECASE,
 )
 
@@ -86,23 +84,25 @@ _UNIT_WORDS = (
     r"Foundation Trust|NHS Trust|Partnership|ICB|PCN|Campus"
 )
 WORKPLACE_RE = re.compile(
-    rf"\b((?:St\.?\s+|Saint\s+)?(?:[A-Z][\w'’&\-]*\s+(?:(?:and|&|of|the)\s+)?){{1,5}}"
-    rf"(?:{_UNIT_WORDS}))\b"
+    rf"\b((?:St\.?\s+|Saint\s+)?(?:[A-Z][\w'’&\-]*\s+(?:(?:and|&|of|the)\s+)?){{1,5}}" rf"(?:{_UNIT_WORDS}))\b"
 )
 NUMBERED_WARD_RE = re.compile(r"\b(?:Ward|Bay|Theatre|Pod|Room)\s+(?:\d{1,3}[A-Z]?|[A-Z]\d{0,2})\b")
 
 
-def _workplace_name(
-    phrase: str, keep_words: frozenset[str], generic_words: frozenset[str]
-) -> tuple[int, int] | None:
+def _workplace_name(phrase: str, keep_words: frozenset[str], generic_words: frozenset[str]) -> tuple[int, int] | None:
     """Trim leading articles and keep-list words ("Nigerian", "The"); None if all generic."""
     words = list(re.finditer(r"[\w'’&\-]+", phrase))
-    while words and (
-        words[0].group().lower() in keep_words or words[0].group().lower() in {"the", "a", "an"}
-    ) and words[0].group().lower() not in {"st", "saint"}:
+    while (
+        words
+        and (words[0].group().lower() in keep_words or words[0].group().lower() in {"the", "a", "an"})
+        and words[0].group().lower() not in {"st", "saint"}
+    ):
         words.pop(0)
-    named = [w for w in words if w.group().lower().rstrip("'’s") not in generic_words
-             and w.group().lower() not in generic_words]
+    named = [
+        w
+        for w in words
+        if w.group().lower().rstrip("'’s") not in generic_words and w.group().lower() not in generic_words
+    ]
     if not words or not named:
         return None
     return words[0].start(), len(phrase)

@@ -16,12 +16,37 @@ from .types import RedactionError
 from .vocabulary import load_theme_lexicon, read_section
 
 PRACTICE_NOUNS = [
-    "faith", "festival", "holiday", "holidays", "dress", "prayers", "prayer", "beliefs",
-    "practice", "fasting", "headscarf", "clothing", "food",
+    "faith",
+    "festival",
+    "holiday",
+    "holidays",
+    "dress",
+    "prayers",
+    "prayer",
+    "beliefs",
+    "practice",
+    "fasting",
+    "headscarf",
+    "clothing",
+    "food",
 ]
 STAFF_NOUNS = [
-    "nurse", "nurses", "staff", "doctor", "doctors", "colleague", "colleagues", "hca", "hcas",
-    "midwife", "midwives", "workers", "carers", "recruits", "registrar", "registrars",
+    "nurse",
+    "nurses",
+    "staff",
+    "doctor",
+    "doctors",
+    "colleague",
+    "colleagues",
+    "hca",
+    "hcas",
+    "midwife",
+    "midwives",
+    "workers",
+    "carers",
+    "recruits",
+    "registrar",
+    "registrars",
 ]
 
 
@@ -51,8 +76,13 @@ class ThemeTagger:
         # "a 'real' nurse", "real nursing training": quotes between the words are fine.
         self.patterns.add(
             "competence_questioned",
-            [[{"LOWER": {"IN": ["real", "proper"]}}, {"IS_PUNCT": True, "OP": "?"},
-              {"LOWER": {"IN": ["nurse", "nursing", "doctor", "training", "qualification"]}}]],
+            [
+                [
+                    {"LOWER": {"IN": ["real", "proper"]}},
+                    {"IS_PUNCT": True, "OP": "?"},
+                    {"LOWER": {"IN": ["nurse", "nursing", "doctor", "training", "qualification"]}},
+                ]
+            ],
         )
         self.vocab = nlp.vocab
 
