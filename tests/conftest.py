@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import redis
+
 from portal_common.config import SERVICES, load_settings
 from portal_common.crypto import new_key
 from portal_common.db import make_engine, make_session_factory

@@ -52,6 +52,10 @@ class ReportDetailsSchema(_Strict):
     raised_formally = fields.String(validate=_choice("raised_formally"), allow_none=True)
 
 
+# The structured answers every service receives, in the order the form asks them.
+DETAIL_FIELDS: tuple[str, ...] = tuple(ReportDetailsSchema().fields)
+
+
 class ReportSubmittedV1(_Strict):
     report_id = fields.UUID(required=True)
     # Fernet token of a JSON object {"account": str, "what_would_help": str | null}.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
+
 from portal_common.config import Settings, load_settings
 from portal_common.db import unit_of_work
 from portal_common.web import base_app

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 from sqlalchemy import JSON, Boolean, Date, Float, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 
 
 class Base(DeclarativeBase):

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from portal_common.events import Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import FollowUp, Report
+from portal_common.events import DETAIL_FIELDS, Event
 
-DETAIL_COLUMNS = (
-    "experience",
-    "characteristics",
-    "sources",
-    "setting",
-    "staff_group",
-    "internationally_recruited",
-    "occurred_month",
-    "impact",
-    "raised_formally",
-)
+from .models import FollowUp, Report
 
 
 def store_redacted(session: Session, event: Event) -> None:
@@ -37,7 +26,7 @@ def store_redacted(session: Session, event: Event) -> None:
             redacted_help=payload.get("redacted_help"),
             risk_score=payload["risk"]["score"],
             needs_review=payload["risk"]["needs_review"],
-            **{key: details.get(key) for key in DETAIL_COLUMNS},
+            **{key: details.get(key) for key in DETAIL_FIELDS},
         )
     )
 

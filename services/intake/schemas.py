@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
-from portal_common import taxonomy
+from portal_common import events, taxonomy
 
 ACCOUNT_MAX = 5000
 HELP_MAX = 1000
@@ -105,17 +105,7 @@ class ReportInputSchema(Schema):
             raise ValidationError("Each option can be chosen once.")
 
 
-DETAIL_FIELDS = (
-    "experience",
-    "characteristics",
-    "sources",
-    "setting",
-    "staff_group",
-    "internationally_recruited",
-    "occurred_month",
-    "impact",
-    "raised_formally",
-)
+DETAIL_FIELDS = events.DETAIL_FIELDS  # the answers other services receive
 
 
 class ReportAcceptedSchema(Schema):

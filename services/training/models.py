@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 from sqlalchemy import JSON, Boolean, Float, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
 
 
 class Base(DeclarativeBase):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from portal_common.events import Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from portal_common.events import Event
 
 from .models import CANDIDATE, CaseCandidate, CaseFollowUp
 

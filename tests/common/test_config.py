@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from portal_common.config import ConfigError, load_settings, reference_table
 from portal_common.crypto import new_key
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 from portal_common.demo_data import synthetic_report
-
 from services.intake.schemas import ReportInputSchema
 
 

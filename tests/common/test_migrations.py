@@ -7,6 +7,7 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
 from portal_common.config import SERVICES
 from portal_common.db import make_engine
 

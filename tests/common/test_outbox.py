@@ -10,7 +10,6 @@ from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
 from portal_common.messaging import make_publisher
 from portal_common.outbox import pending_count, relay_once
-
 from services.intake import operations
 from services.intake.models import Outbox, Submission
 

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from marshmallow import ValidationError
+
 from portal_common.events import PAYLOAD_SCHEMAS, SUBSCRIPTIONS, derived_id, make_event, parse_message
 
 DETAILS = {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from portal_common.config import VARIABLES
 from portal_common.messaging import queue_for
 

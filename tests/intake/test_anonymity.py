@@ -65,7 +65,9 @@ def _all_redis(url: str) -> str:
     return "\n".join(dump)
 
 
-def test_no_address_agent_referrer_or_raw_text_is_kept_anywhere(env, databases, intake_app, stack_factory, sessions_for, capfd):
+def test_no_address_agent_referrer_or_raw_text_is_kept_anywhere(
+    env, databases, intake_app, stack_factory, sessions_for, capfd
+):
     stack = stack_factory(env)
     stack.start_all()
     base = start_intake_web(stack)

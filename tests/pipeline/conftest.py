@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from portal_common.db import unit_of_work
 
 

@@ -45,7 +45,6 @@ def chaos_env(env, private_redis):
 @pytest.fixture
 def chaos_app(chaos_env):
     from portal_common.config import load_settings
-
     from services.intake.app import create_app
 
     app = create_app(load_settings("intake", chaos_env))

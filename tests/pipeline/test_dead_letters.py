@@ -8,10 +8,10 @@ import sys
 import uuid
 
 import pytest
+
 from portal_common.db import unit_of_work
 from portal_common.events import make_event
 from portal_common.messaging import make_publisher, publish, queue_for, task_for
-
 from services.analytics.models import DeadLetter, Report
 
 from ..contract.test_events import EXAMPLES

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from portal_common.events import make_event
 from portal_common.messaging import make_publisher, publish
-
 from services.analytics.models import DeadLetter, FollowUp
 from services.training.models import CaseFollowUp
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from portal_common.events import make_event
-from portal_common.messaging import make_publisher, publish
 from sqlalchemy import create_engine, text
 
+from portal_common.events import make_event
+from portal_common.messaging import make_publisher, publish
 from services.analytics.models import DeadLetter, Report
 
 from ..contract.test_events import EXAMPLES

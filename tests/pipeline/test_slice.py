@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from portal_common.db import unit_of_work
 from portal_common.messaging import make_publisher, publish
-
 from services.analytics.models import Inbox as AnalyticsInbox
 from services.analytics.models import Report
 from services.intake import operations

@@ -7,8 +7,9 @@ import os
 import uuid
 from pathlib import Path
 
-from portal_common.config import SERVICES
 from sqlalchemy import create_engine, text
+
+from portal_common.config import SERVICES
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
