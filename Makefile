@@ -32,6 +32,7 @@ migrate: install ## Apply every service's migrations
 	$(BIN)/portal-migrate
 
 test: install ## The whole suite against real Redis, PostgreSQL and SQLite (what CI runs)
+	$(BIN)/ruff check .
 	bash scripts/ensure_services.sh
 	$(BIN)/python -m pytest -p no:cacheprovider
 
