@@ -47,10 +47,11 @@ class ServiceRelay:
     def tick(self, now: float) -> int:
         sent = 0
         if self.settings.service == "intake" and now - self.last_sweep >= self.settings.resend_interval:
-            from services.intake.operations import sweep_unconfirmed
+            from services.intake.operations import purge_sent_drafts, sweep_unconfirmed
 
             with unit_of_work(self.sessions) as session:
                 sweep_unconfirmed(session)
+                purge_sent_drafts(session)
             self.last_sweep = now
             purge_sent(self.sessions, self.outbox)
         sent += relay_once(self.sessions, self.outbox, self.publisher)

@@ -65,6 +65,20 @@ class FollowUp(Base):
     added_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
 
 
+class SentDraft(Base):
+    """Drafts already sent, so a replayed or double-clicked "send" stores nothing twice.
+
+    Written in the same transaction as the submission it produced: no Redis needed, and a
+    failed send leaves no claim behind. Only a hash of the draft's random nonce is kept,
+    and rows are purged after a day (a draft lives two hours).
+    """
+
+    __tablename__ = "sent_drafts"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -7,7 +7,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common.crypto import TextCipher
@@ -16,10 +16,29 @@ from portal_common.models import today
 from portal_common.outbox import add_event
 from portal_common.taxonomy import THEME_CODES
 
-from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, FollowUp, Outbox, Submission
+from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, FollowUp, Outbox, SentDraft, Submission
 from .schemas import DETAIL_FIELDS
 
 log = logging.getLogger("portal.intake")
+
+
+def claim_draft(session: Session, draft_hash: str) -> bool:
+    """Record that a checked draft is being sent; False if it was sent before.
+
+    Called in the same unit of work as ``submit_report``, so the claim and the report
+    commit together or not at all.
+    """
+    if session.get(SentDraft, draft_hash) is not None:
+        return False
+    session.add(SentDraft(nonce_hash=draft_hash, sent_on=today()))
+    session.flush()
+    return True
+
+
+def purge_sent_drafts(session: Session) -> int:
+    """Forget sent drafts after a day: a draft cannot be sent once it is two hours old."""
+    cutoff = today() - dt.timedelta(days=1)
+    return session.execute(delete(SentDraft).where(SentDraft.sent_on < cutoff)).rowcount or 0
 
 
 def week_start(day: dt.date) -> dt.date:

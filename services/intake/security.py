@@ -91,12 +91,6 @@ class DraftSealer:
         return str(body["nonce"]), body["answers"]
 
 
-def claim_nonce(redis_client, nonce: str) -> bool:
-    """Mark a draft as sent; False if it was sent before. Keys are hashes, and expire."""
-    key = "intake:draft-used:" + hashlib.sha256(nonce.encode()).hexdigest()
-    return bool(redis_client.set(key, b"1", nx=True, ex=DRAFT_MAX_AGE + 60))
-
-
-def release_nonce(redis_client, nonce: str) -> None:
-    """Undo a claim when the send failed, so the person can try again."""
-    redis_client.delete("intake:draft-used:" + hashlib.sha256(nonce.encode()).hexdigest())
+def nonce_hash(nonce: str) -> str:
+    """What is stored to remember that a draft was sent: never the nonce itself."""
+    return hashlib.sha256(nonce.encode()).hexdigest()

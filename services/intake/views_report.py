@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
-from redis.exceptions import RedisError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal_common import taxonomy
 from portal_common.db import unit_of_work
@@ -27,9 +26,9 @@ from .forms import (
     values_from_request,
 )
 from .preview import PreviewUnavailable, request_preview
-from .runtime import portal, publisher, redis_client
+from .runtime import portal, publisher
 from .schemas import ACCOUNT_MAX, HELP_MAX, ReportInputSchema
-from .security import DraftError, claim_nonce, release_nonce
+from .security import DraftError, nonce_hash
 
 log = logging.getLogger("portal.intake")
 
@@ -145,23 +144,18 @@ def send():
     data, errors = _validate(values)
     if data is None:
         return render_form(values, errors, status=422)
-    try:
-        if not claim_nonce(redis_client(), nonce):
-            return render_template("message.html", title="Already sent", kind="already_sent"), 409
-    except RedisError:
-        log.error("redis unavailable", extra={"path": request.path})
-        return render_form(values, {"_schema": MESSAGES["unavailable"]}, status=503)
     code = receipts.new_code()
     try:
         with unit_of_work(portal()["sessions"]) as session:
+            if not operations.claim_draft(session, nonce_hash(nonce)):
+                return render_template("message.html", title="Already sent", kind="already_sent"), 409
             operations.submit_report(
                 session, portal()["cipher"], data, receipt_key=portal()["receipts"].lookup_key(code)
             )
+    except IntegrityError:
+        # Two sends of the same draft raced; the other one stored it.
+        return render_template("message.html", title="Already sent", kind="already_sent"), 409
     except OperationalError:
         log.error("database unavailable", extra={"path": request.path})
-        try:
-            release_nonce(redis_client(), nonce)
-        except RedisError:
-            pass
         return render_form(values, {"_schema": MESSAGES["unavailable"]}, status=503)
     return render_template("sent.html", code=code, words=code.split("-"))

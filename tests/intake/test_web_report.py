@@ -142,3 +142,15 @@ def test_receipt_page_and_follow_up_note(forms, client, sessions, fake_preview):
     assert added.status_code == 200
     assert "[PERSON] did it again." in added.get_data(as_text=True)
     assert "Alice" not in added.get_data(as_text=True).split("Add a note")[0]
+
+
+def test_a_checked_report_is_still_accepted_while_redis_is_down(forms, sessions, fake_preview, private_redis):
+    """The outbox holds the event; nothing about sending needs the broker."""
+    draft = draft_from(forms.post("/report/check", ANSWERS))
+    private_redis.stop()
+    sent = forms.post("/report/send", {"draft": draft})
+    assert sent.status_code == 200 and 'id="receipt-code"' in sent.get_data(as_text=True)
+    assert stored(sessions) == 1
+    again = forms.post("/report/send", {"draft": draft})
+    assert again.status_code == 409
+    assert stored(sessions) == 1
