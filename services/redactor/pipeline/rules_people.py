@@ -40,6 +40,8 @@ ACTION_VERBS = frozenset(
     "replied agreed explained insisted snapped sighed smirked whispered yelled screamed "
     "complained reported ignored ignores interrupted interrupts mimicked mimics".split()
 )
+# "told Precious to...", "asked Hope": a verb that takes a person as its object.
+_PRE_VERBS = frozenset("told asked thanked emailed messaged phoned rang texted warned reminded".split())
 _ADVERBS = frozenset("all both then just also never always often still even".split())
 _LIST_JOINERS = frozenset({",", "and", "&"})
 # NER labels that already lead to a [WORKPLACE]/[PLACE] placeholder of their own.
@@ -258,7 +260,7 @@ def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
             return False
         return vocab.is_safe_name(_clean(doc[j])) or _unknown_proper(doc[j], vocab)
 
-    if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS):
+    if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS | _PRE_VERBS):
         return True
     if name_at(i - 1) or name_at(i + 1):
         return True

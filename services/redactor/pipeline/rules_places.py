@@ -19,7 +19,7 @@ POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-
 CANADA_POSTCODE_RE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b")
 _OUT = r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?"
 OUTWARD_RE = re.compile(
-    rf"\b(?:postcode|post code|area|in|near|around|from|of|covering|the)\s+({_OUT})\b"
+    rf"\b(?:postcode|post code|area|in|near|around|from|of|covering)\s+({_OUT})\b"
     r"(?!\s*(?:vitamin|injection|form|band|bed|bay|motorway|road|level|grade))"
     rf"|\b({_OUT})\s+(?:area|postcode|district)\b"
 )

@@ -63,7 +63,7 @@ class Vocabulary:
 def load_vocabulary() -> Vocabulary:
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    keep = read_words("keep_words.txt")
+    keep = read_words("keep_words.txt") | read_words("health_terms.txt")
     english = read_words("english_words.txt")
     hand_first = read_words("first_names.txt")
     hand_surnames = read_words("surnames.txt")
