@@ -68,3 +68,16 @@ def test_keep_list_covers_each_group():
         "windrush",
     ]:
         assert word in keep
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The notes are on SystmOne and the Datix was closed without a reply.",
+        "The FY1 bleeped the registrar about the NEWS2 score.",
+        "She said Inshallah and he said Namaste before the handover on Teams.",
+        "The patient had Alzheimer's and was on warfarin and metformin.",
+    ],
+)
+def test_health_care_jargon_is_not_mistaken_for_names(redactor, text):
+    assert redactor.redact(text).redacted == text
