@@ -12,7 +12,7 @@ from .db import make_engine
 def run(service: str) -> None:
     metadata = importlib.import_module(f"services.{service}.models").Base.metadata
     config = context.config
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
         with context.begin_transaction():

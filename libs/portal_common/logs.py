@@ -28,7 +28,7 @@ SAFE_FIELDS = (
 
 
 class JsonFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # UTC, like every time in the portal
 
     def __init__(self, service: str = "portal"):
         super().__init__()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any, cast
 
 from celery import Celery
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import is_postgres, unit_of_work
@@ -23,7 +24,7 @@ from .models import today
 log = logging.getLogger("portal.outbox")
 
 
-def add_event(session: Session, outbox: type, event: Event, targets: list[str] | None = None) -> None:
+def add_event(session: Session, outbox: Any, event: Event, targets: list[str] | None = None) -> None:
     session.add(
         outbox(
             event_id=str(event.id),
@@ -35,7 +36,7 @@ def add_event(session: Session, outbox: type, event: Event, targets: list[str] |
     )
 
 
-def relay_once(sessions: sessionmaker[Session], outbox: type, publisher: Celery, batch: int = 200) -> int:
+def relay_once(sessions: sessionmaker[Session], outbox: Any, publisher: Celery, batch: int = 200) -> int:
     """Publish pending outbox rows; returns how many were sent. Stops at the first broker error."""
     sent = 0
     with unit_of_work(sessions) as session:
@@ -56,15 +57,15 @@ def relay_once(sessions: sessionmaker[Session], outbox: type, publisher: Celery,
     return sent
 
 
-def purge_sent(sessions: sessionmaker[Session], outbox: type, keep_days: int = 7) -> int:
+def purge_sent(sessions: sessionmaker[Session], outbox: Any, keep_days: int = 7) -> int:
     cutoff = today() - dt.timedelta(days=keep_days)
     with unit_of_work(sessions) as session:
-        result = session.execute(delete(outbox).where(outbox.sent.is_(True), outbox.created_on < cutoff))
+        statement = delete(outbox).where(outbox.sent.is_(True), outbox.created_on < cutoff)
+        result = cast(CursorResult, session.execute(statement))
         return result.rowcount or 0
 
 
-def pending_count(sessions: sessionmaker[Session], outbox: type) -> int:
-    from sqlalchemy import func
-
+def pending_count(sessions: sessionmaker[Session], outbox: Any) -> int:
     with unit_of_work(sessions) as session:
-        return session.scalar(select(func.count()).select_from(outbox).where(outbox.sent.is_(False))) or 0
+        count: int | None = session.scalar(select(func.count()).select_from(outbox).where(outbox.sent.is_(False)))
+        return count or 0

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .config import ConfigError, load_settings
 from .crypto import new_key
@@ -56,7 +57,7 @@ def start_embedded_redis(data_dir: Path, port: int):
     return server, f"redis://127.0.0.1:{port}/0"
 
 
-def build_env(args: argparse.Namespace) -> tuple[dict[str, str], object | None]:
+def build_env(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
     env = dict(os.environ)
     data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
     env["PORTAL_DATA_DIR"] = str(data_dir)

@@ -110,7 +110,7 @@ def _apply_limits(app: Flask, limiter: Limiter) -> None:
     for scope, (spec, deduct_when, endpoints) in groups.items():
         shared = limiter.shared_limit(spec, scope=scope, methods=["POST"], deduct_when=deduct_when)
         for endpoint in endpoints:
-            app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+            app.view_functions[endpoint] = shared(app.view_functions[endpoint])  # type: ignore[assignment]
 
 
 def _error_pages(app: Flask) -> None:

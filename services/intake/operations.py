@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common.crypto import TextCipher
@@ -38,7 +38,8 @@ def claim_draft(session: Session, draft_hash: str) -> bool:
 def purge_sent_drafts(session: Session) -> int:
     """Forget sent drafts after a day: a draft cannot be sent once it is two hours old."""
     cutoff = today() - dt.timedelta(days=1)
-    return session.execute(delete(SentDraft).where(SentDraft.sent_on < cutoff)).rowcount or 0
+    result = cast(CursorResult, session.execute(delete(SentDraft).where(SentDraft.sent_on < cutoff)))
+    return result.rowcount or 0
 
 
 def week_start(day: dt.date) -> dt.date:
