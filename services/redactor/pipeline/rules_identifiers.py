@@ -60,6 +60,9 @@ CONTEXT_PHONE_RE = re.compile(
     r"(\+?\(?\d[\d\s().\-]{4,18}\d)",
     re.IGNORECASE,
 )
+# Digit groups side by side ("+2 07000 000000 34 000"): whatever the rules above make of
+# them, the whole run is covered, so no group is left visible between two matches.
+NUMBER_RUN_RE = re.compile(r"(?<![\w.,])\+?\(?\d{1,6}\)?(?:[ \-.]\(?\d{1,6}\)?)+(?![\w%])")
 LONG_NUMBER_RE = re.compile(r"(?<![\w£$€.,])\d{5,}(?![\w%])")
 
 _MONTHS = (
@@ -193,5 +196,10 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
         yield Candidate(m.start(1), m.end(1), "DATE", "dob")
     for m in FULL_DATE_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "DATE", "full_date")
+    for m in NUMBER_RUN_RE.finditer(text):
+        groups = re.findall(r"\d+", m.group())
+        years = all(re.fullmatch(r"(?:19|20)\d\d", g) for g in groups)
+        if sum(map(len, groups)) >= 6 and not years and not FULL_DATE_RE.fullmatch(m.group()):
+            yield Candidate(m.start(), m.end(), "ID", "long_number")
     for m in LONG_NUMBER_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ID", "long_number")

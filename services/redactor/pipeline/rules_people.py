@@ -231,6 +231,8 @@ def supports_a_name(doc: Doc, k: int, vocab: Vocabulary) -> bool:
     low = _clean(tok)
     if not tok.is_alpha or low in vocab.keep:
         return False
+    if tok.is_lower:  # lower case: only names the rules would take on their own
+        return vocab.is_lower_name(low)
     if vocab.is_safe_name(low) or _unknown_proper(tok, vocab):
         return True
     if not vocab.is_name(low):
