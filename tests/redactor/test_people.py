@@ -42,3 +42,9 @@ def test_numbering_is_consistent_within_a_report(redactor):
 def test_everyday_words_that_are_names_need_context(redactor):
     text = "I will mark the notes and hope for the best."
     assert redactor.redact(text).redacted == text
+
+
+def test_all_lower_case_report_falls_back_on_vocabulary(redactor):
+    text = "aksel kristensen and leidy t muris told me my accent was funny"
+    result = redactor.redact(text)
+    assert result.redacted == "[PERSON 1] and [PERSON 2] told me my accent was funny"

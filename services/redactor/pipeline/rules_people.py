@@ -112,12 +112,17 @@ def _surname_like(tok: Token, vocab: Vocabulary, after_first_name: bool) -> bool
     return False
 
 
-def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
+def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = False) -> tuple[int, int]:
     after_first = vocab.is_name(_clean(doc[end - 1])) and _clean(doc[end - 1]) in vocab.first_names
     lower_anchor = doc[start].is_lower
     while end < len(doc):
         tok = doc[end]
         nxt = doc[end + 1] if end + 1 < len(doc) else None
+        # "codey m ross" in a text typed all in lower case: a middle initial.
+        if lower_doc and len(tok.text) == 1 and tok.is_alpha and nxt is not None:
+            if _surname_like(nxt, vocab, True) or _lower_doc_name(nxt, vocab):
+                end += 1
+                continue
         if tok.text in {"-", "'"} and nxt is not None and _capitalised(nxt):
             end += 2
             continue
@@ -127,9 +132,9 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
         if tok.text == "." and end > start and _initial(doc[end - 1]):
             end += 1
             continue
-        if tok.is_sent_start or tok.whitespace_ == "" and nxt is not None and nxt.text == ":":
-            pass
-        if not tok.is_sent_start and _surname_like(tok, vocab, after_first):
+        if not tok.is_sent_start and (
+            _surname_like(tok, vocab, after_first) or (lower_doc and _lower_doc_name(tok, vocab))
+        ):
             if lower_anchor and not tok.is_lower:
                 break
             end += 1
@@ -156,8 +161,18 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary) -> tuple[int, int]:
     return start, end
 
 
+def _lower_doc_name(tok: Token, vocab: Vocabulary) -> bool:
+    """In a text with no capital letters at all, capitals carry no signal: a word in no
+    vocabulary we ship, or on a name list, is taken as a name (or a place)."""
+    low = _clean(tok)
+    if not tok.is_alpha or len(low) < 3 or low in TITLES or low in vocab.generic_places:
+        return False
+    return low not in vocab.common or vocab.is_safe_name(low)
+
+
 def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator[Candidate]:
     spans: list[tuple[int, int, str]] = []
+    lower_doc = len(doc) > 2 and not any(c.isupper() for c in doc.text)
     other_ner: set[int] = set()
     for ent in ents:
         if ent.label_ in _OTHER_NER:
@@ -190,6 +205,8 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
             continue
         if tok.is_lower and vocab.is_lower_name(low):
             spans.append((i, i + 1, "lexicon"))
+        elif lower_doc and _lower_doc_name(tok, vocab):
+            spans.append((i, i + 1, "lower_doc"))
         elif not tok.is_lower and vocab.is_safe_name(low):
             spans.append((i, i + 1, "lexicon"))
         elif low in vocab.ambiguous_names and vocab.is_name(low) and _capitalised(tok):
@@ -219,7 +236,7 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator
         if low in _NICKNAME_VERBS:
             yield from _quoted_after(doc, i, vocab)
     for start, end, source in spans:
-        start, end = _grow(doc, start, end, vocab)
+        start, end = _grow(doc, start, end, vocab, lower_doc)
         span = doc[start:end]
         words = [_clean(t) for t in span if t.is_alpha]
         label = "PLACE" if words and all(w in vocab.places for w in words) else "PERSON"
