@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from . import risk as risk_mod
 from .placeholders import render, resolve
 from .rules_identifiers import find_identifiers
-from .rules_people import find_people, supports_a_name
+from .rules_people import find_people
 from .rules_places import find_places, load_places_csv
 from .themes import ThemeTagger
 from .types import Candidate, RedactionError, RedactionResult
@@ -61,8 +61,9 @@ class Redactor:
         jobs: list[tuple[Doc, int]] = []
         parts: list[Doc] = []
         for doc in docs:
+            words = [t.text for t in doc]
             for sent in doc.sents:
-                if any(supports_a_name(doc, k, self.vocab) for k in range(sent.start, sent.end)):
+                if any(self._may_be_name(w) for w in words[sent.start : sent.end]):
                     jobs.append((doc, sent.start))
                     parts.append(sent.as_doc())
         found: dict[int, list[Span]] = {}
@@ -74,13 +75,24 @@ class Redactor:
             doc.set_ents(found.get(id(doc), []), default="outside")
         return docs
 
+    def _may_be_name(self, word: str) -> bool:
+        """Cheap over-approximation of rules_people.supports_a_name, on the word alone."""
+        if not word.isalpha():
+            return False
+        low = word.lower()
+        if low in self.vocab.keep:
+            return False
+        if word.islower():
+            return low in self.vocab.lower_ok
+        return low not in self._not_a_place or self.vocab.is_name(low)
+
     def _redact_doc(self, doc: Doc) -> RedactionResult:
         text = doc.text
         candidates: list[Candidate] = []
         candidates.extend(find_identifiers(text))
         candidates.extend(find_places(text, self.vocab.generic_places, self.vocab.keep, self.vocab.common))
         ents = doc.ents  # building this walks every token: do it once
-        candidates.extend(find_people(doc, self.vocab, ents))
+        candidates.extend(find_people(doc, self.vocab, ents, text))
         candidates.extend(self._ner_places(ents))
         for _, start, end in self.places(doc):
             span = doc[start:end]
@@ -92,7 +104,7 @@ class Redactor:
             entities=entities,
             entity_counts=dict(sorted(counts.items())),
             themes=self.themes.tag(doc),
-            risk=risk_mod.score(doc, entities, self.vocab),
+            risk=risk_mod.score(doc, entities, self.vocab, text),
         )
 
     def _ner_places(self, ents: tuple[Span, ...]) -> Iterator[Candidate]:

@@ -30,9 +30,10 @@ WEIGHTS = {
 _AGE_OR_TIME = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$")
 
 
-def score(doc: Doc, entities: list[Entity], vocab: Vocabulary) -> Risk:
+def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None = None) -> Risk:
+    text = doc.text if text is None else text  # Doc.text is rebuilt on every access
     hidden = [(e.start, e.end) for e in entities]
-    hidden += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(doc.text)]
+    hidden += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     counts: dict[str, int] = {}
 
     def add(reason: str) -> None:
@@ -44,20 +45,20 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary) -> Risk:
         start, end = tok.idx, tok.idx + len(tok.text)
         if any(s <= start and end <= e for s, e in hidden):
             continue
-        text = tok.text
+        word = tok.text
         low = tok.lower_.strip("'’")
-        if any(c.isdigit() for c in text):
+        if any(c.isdigit() for c in word):
             if _AGE_OR_TIME.match(low):
                 continue
-            if any(c.isalpha() for c in text):
+            if any(c.isalpha() for c in word):
                 add("alphanumeric_code")
-            elif sum(c.isdigit() for c in text) >= 3:
+            elif sum(c.isdigit() for c in word) >= 3:
                 add("number_left")
             continue
         if not tok.is_alpha or low in vocab.keep or low in vocab.generic_places:
             continue
         mid_sentence = not tok.is_sent_start
-        if text[0].isupper() and mid_sentence and low not in vocab.stop:
+        if word[0].isupper() and mid_sentence and low not in vocab.stop:
             if vocab.is_name(low):
                 add("name_like_word")
             elif low not in vocab.common:
@@ -66,7 +67,7 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary) -> Risk:
             add("lowercase_name_like" if vocab.is_name(low) else "rare_word")
     if sum(1 for e in entities if e.label == "PERSON") >= 4:
         counts["many_people"] = 1
-    if len(doc.text) > 3000:
+    if len(text) > 3000:
         counts["very_long_report"] = 1
     remaining = 1.0
     for reason, n in counts.items():

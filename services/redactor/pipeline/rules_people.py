@@ -69,10 +69,13 @@ def _is_title(tok: Token) -> bool:
     return low not in _CASED_TITLES or tok.text[0].isupper()
 
 
+_TRIPLE = re.compile(r"(\w)\1\1")
+
+
 def _odd_shape(text: str) -> bool:
     """Hashtag-like CamelCase ("WorkFromHome") or elongation ("Staaahp"): not a name."""
     inner_caps = sum(1 for c in text[2:] if c.isupper())
-    return inner_caps >= 2 or re.search(r"(\w)\1\1", text) is not None
+    return inner_caps >= 2 or _TRIPLE.search(text) is not None
 
 
 def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
@@ -81,10 +84,10 @@ def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
     return (
         _capitalised(tok)
         and tok.is_alpha
-        and not _odd_shape(tok.text)
         and low not in vocab.common
         and low not in vocab.generic_places
         and low not in TITLES
+        and not _odd_shape(tok.text)
     )
 
 
@@ -170,9 +173,10 @@ def _lower_doc_name(tok: Token, vocab: Vocabulary) -> bool:
     return low not in vocab.common or vocab.is_safe_name(low)
 
 
-def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...]) -> Iterator[Candidate]:
+def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...], text: str | None = None) -> Iterator[Candidate]:
     spans: list[tuple[int, int, str]] = []
-    lower_doc = len(doc) > 2 and not any(c.isupper() for c in doc.text)
+    text = doc.text if text is None else text  # Doc.text is rebuilt on every access
+    lower_doc = len(doc) > 2 and text == text.lower()
     other_ner: set[int] = set()
     for ent in ents:
         if ent.label_ in _OTHER_NER:
