@@ -7,6 +7,7 @@ Every other type has one unnumbered placeholder ("[EMAIL]", "[WORKPLACE]"...).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -36,6 +37,27 @@ def _tier(c: Candidate) -> int:
     if c.source in STRONG_SOURCES:
         return 0
     return 2 if c.source in WEAK_SOURCES else 1
+
+
+class _Intervals:
+    """Non-overlapping intervals kept sorted, so overlap checks stay logarithmic."""
+
+    def __init__(self, intervals: list[tuple[int, int]]) -> None:
+        self.items: list[tuple[int, int]] = []
+        for start, end in sorted(intervals):
+            if not self.overlapping(start, end):
+                self.items.append((start, end))
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        i = bisect.bisect_left(self.items, (end, -1))
+        found = []
+        while i > 0 and self.items[i - 1][1] > start:
+            i -= 1
+            found.append(self.items[i])
+        return found
+
+    def add(self, start: int, end: int) -> None:
+        bisect.insort(self.items, (start, end))
 
 
 def _remainders(start: int, end: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -69,23 +91,24 @@ def resolve(candidates: Iterable[Candidate], text: str, keep_words: frozenset[st
         (c for c in candidates if c.end > c.start),
         key=lambda c: (_tier(c), -(c.end - c.start), PRECEDENCE.get(c.label, 99), c.start),
     )
-    taken: list[tuple[int, int]] = list(blocked)
+    taken = _Intervals(blocked)
     chosen: list[Entity] = []
     for cand in ordered:
         start, end = _trim(text, cand.start, cand.end)
         if end <= start:
             continue
-        if not any(start < t_end and t_start < end for t_start, t_end in taken):
-            taken.append((start, end))
+        overlapping = taken.overlapping(start, end)
+        if not overlapping:
+            taken.add(start, end)
             chosen.append(Entity(start, end, cand.label))
             continue
-        for p_start, p_end in _remainders(start, end, taken):
+        for p_start, p_end in _remainders(start, end, overlapping):
             p_start, p_end = _trim(text, p_start, p_end)
             words = _WORD.findall(text[p_start:p_end])
             # Left-over words of an address ("the corner of ... and") are still address.
             address_part = cand.label == "ADDRESS" and bool(words)
             if p_end > p_start and (address_part or any(w.lower() not in keep_words for w in words)):
-                taken.append((p_start, p_end))
+                taken.add(p_start, p_end)
                 chosen.append(Entity(p_start, p_end, cand.label))
     chosen.sort()
     return _merge_adjacent(chosen, text)

@@ -69,6 +69,7 @@ def _is_title(tok: Token) -> bool:
     return low not in _CASED_TITLES or tok.text[0].isupper()
 
 
+MAX_NAME_TOKENS = 6  # a name grows at most this far each way
 _TRIPLE = re.compile(r"(\w)\1\1")
 
 
@@ -118,7 +119,8 @@ def _surname_like(tok: Token, vocab: Vocabulary, after_first_name: bool) -> bool
 def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = False) -> tuple[int, int]:
     after_first = vocab.is_name(_clean(doc[end - 1])) and _clean(doc[end - 1]) in vocab.first_names
     lower_anchor = doc[start].is_lower
-    while end < len(doc):
+    limit = min(len(doc), end + MAX_NAME_TOKENS)
+    while end < limit:
         tok = doc[end]
         nxt = doc[end + 1] if end + 1 < len(doc) else None
         # "codey m ross" in a text typed all in lower case: a middle initial.
@@ -144,7 +146,8 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
             after_first = False
             continue
         break
-    while start > 0:
+    floor = max(0, start - MAX_NAME_TOKENS)
+    while start > floor:
         tok = doc[start - 1]
         if doc[start].is_sent_start:
             break
@@ -239,8 +242,12 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...], text: str |
                 spans.append((i, i + 1, "context"))
         if low in _NICKNAME_VERBS:
             yield from _quoted_after(doc, i, vocab)
-    for start, end, source in spans:
+    reach = -1  # spans found inside a name already grown add nothing: skip them (linear time)
+    for start, end, source in sorted(spans):
+        if end <= reach:
+            continue
         start, end = _grow(doc, start, end, vocab, lower_doc)
+        reach = max(reach, end)
         span = doc[start:end]
         words = [_clean(t) for t in span if t.is_alpha]
         label = "PLACE" if words and all(w in vocab.places for w in words) else "PERSON"
