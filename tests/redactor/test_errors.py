@@ -36,3 +36,13 @@ def test_empty_and_whitespace_reports(redactor):
     results = redactor.redact_batch(["", "   \n"])
     assert [r.redacted for r in results] == ["", "   \n"]
     assert all(r.entities == [] and r.themes == [] for r in results)
+
+
+def test_pathological_input_stays_fast(redactor):
+    import time
+
+    text = " ".join(["Rowan"] * 5000)  # every word a possible name: once took 40 s
+    started = time.perf_counter()
+    result = redactor.redact(text)
+    assert time.perf_counter() - started < 15
+    assert "Rowan" not in result.redacted
