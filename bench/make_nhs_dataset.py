@@ -124,7 +124,7 @@ def values(rng: random.Random) -> dict[str, str]:
             "ADDRESS": rng.choice(
                 [
                     f"{rng.randrange(1, 200)} {rng.choice(T.STREETS)}",
-                    f"Flat {rng.randrange(1, 30)}, {rng.randrange(1, 99)} " f"{rng.choice(T.STREETS)}",
+                    f"Flat {rng.randrange(1, 30)}, {rng.randrange(1, 99)} {rng.choice(T.STREETS)}",
                 ]
             ),
             "DOB": rng.choice(

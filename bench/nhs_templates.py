@@ -162,11 +162,11 @@ TEMPLATES = [
         ["religious_dress_practice", "jokes_banter"],
     ),
     (
-        "The {NAT} nurses are always put on the heavy side of {WARD}. {P1} said we are used to " "hard work back home.",
+        "The {NAT} nurses are always put on the heavy side of {WARD}. {P1} said we are used to hard work back home.",
         ["international_staff", "stereotyping", "exclusion_isolation"],
     ),
     (
-        "I reported it to {P1} by email ({EMAIL}) but was told to grow a thicker skin. You can " "reach me on {PHONE}.",
+        "I reported it to {P1} by email ({EMAIL}) but was told to grow a thicker skin. You can reach me on {PHONE}.",
         ["leadership_inaction"],
     ),
     (
@@ -180,7 +180,7 @@ TEMPLATES = [
         ["disability_access", "jokes_banter"],
     ),
     (
-        "{P1} touched my hair without asking and said my braids were unprofessional. {P2F} " "thought it was funny.",
+        "{P1} touched my hair without asking and said my braids were unprofessional. {P2F} thought it was funny.",
         ["appearance_hair", "jokes_banter"],
     ),
     (
@@ -199,8 +199,7 @@ TEMPLATES = [
         ["stereotyping"],
     ),
     (
-        "The agency worker {P1} kept misgendering me and used my old name after I shared my "
-        "pronouns. Contact {EMAIL}.",
+        "The agency worker {P1} kept misgendering me and used my old name after I shared my pronouns. Contact {EMAIL}.",
         ["gender_identity"],
     ),
     (
@@ -225,11 +224,11 @@ TEMPLATES = [
         ["exclusion_isolation", "international_staff"],
     ),
     (
-        "When {TITLE} {P1S} saw my GMC number {GMC} he said he assumed I qualified 'somewhere " "else'.",
+        "When {TITLE} {P1S} saw my GMC number {GMC} he said he assumed I qualified 'somewhere else'.",
         ["competence_questioned", "international_staff"],
     ),
     (
-        "My NMC PIN is {NMC}. {P1} asked whether my training in {COUNTRY} was 'real' nursing " "training.",
+        "My NMC PIN is {NMC}. {P1} asked whether my training in {COUNTRY} was 'real' nursing training.",
         ["competence_questioned", "international_staff"],
     ),
     (
@@ -248,11 +247,11 @@ TEMPLATES = [
         ["competence_questioned"],
     ),
     (
-        "I'm {ETH} and {p1f} keeps asking where my parents are from. Ring me on {PHONE} if you " "need more detail.",
+        "I'm {ETH} and {p1f} keeps asking where my parents are from. Ring me on {PHONE} if you need more detail.",
         ["where_from"],
     ),
     (
-        "I asked {P1} for a prayer space during Ramadan and was told it is not a priority. " "{P2} agreed.",
+        "I asked {P1} for a prayer space during Ramadan and was told it is not a priority. {P2} agreed.",
         ["religious_dress_practice", "leadership_inaction"],
     ),
     (
@@ -261,7 +260,7 @@ TEMPLATES = [
         ["international_staff", "leadership_inaction"],
     ),
     (
-        "I have {DIS} and {P1F} said I should not be on a busy ward like {WARD}. My manager " "agreed.",
+        "I have {DIS} and {P1F} said I should not be on a busy ward like {WARD}. My manager agreed.",
         ["disability_access", "leadership_inaction"],
     ),
     ("{RELTIME} I was the only {ETH} nurse on the shift and no one sat with me at break.", ["exclusion_isolation"]),

@@ -188,8 +188,7 @@ def report_review(name: str, docs, preds, reviews) -> None:
         caught += leak and review
     share = f"{caught}/{leaky} = {caught / leaky:.3f}" if leaky else "n/a (no leaky docs)"
     print(
-        f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; "
-        f"docs with a core leak flagged {share}"
+        f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; docs with a core leak flagged {share}"
     )
 
 

@@ -50,7 +50,7 @@ def _records(stream: TextIO, strict: bool, errors: list[int]) -> Iterator[dict[s
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             errors.append(number)
             print(
-                f"portal-redact: line {number}: expected a JSON object with a string " "'text' field; line skipped",
+                f"portal-redact: line {number}: expected a JSON object with a string 'text' field; line skipped",
                 file=sys.stderr,
             )
             if strict:

@@ -33,9 +33,9 @@ def test_title_stays_and_possessive_survives(redactor):
 
 
 def test_numbering_is_consistent_within_a_report(redactor):
-    text = "Sarah Okonkwo told Tomasz Nowak I was slow. Later Sarah said it again " "and Nowak laughed."
+    text = "Sarah Okonkwo told Tomasz Nowak I was slow. Later Sarah said it again and Nowak laughed."
     assert redactor.redact(text).redacted == (
-        "[PERSON 1] told [PERSON 2] I was slow. Later [PERSON 1] said it again " "and [PERSON 2] laughed."
+        "[PERSON 1] told [PERSON 2] I was slow. Later [PERSON 1] said it again and [PERSON 2] laughed."
     )
 
 
