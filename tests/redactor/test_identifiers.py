@@ -68,3 +68,16 @@ def test_entities_are_offsets_into_the_original(redactor):
         ("07700 900456", "PHONE"),
     ]
     assert result.entity_counts == {"EMAIL": 1, "PHONE": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was upset.It happened again the next day.",
+        "I went to the ward.No one came to help.",
+        "Band 5 for 12 years, since 2014 2015 or so.",
+        "We start at 07:30 and finish at 20:00.",
+    ],
+)
+def test_ordinary_text_is_not_an_identifier(redactor, text):
+    assert redactor.redact(text).redacted == text

@@ -11,14 +11,19 @@ from collections.abc import Iterator
 
 from .types import Candidate
 
+# Top-level domains that are not also everyday words, and those that are ("it", "in", "me",
+# "no", "us"...): "upset.It happened" typed without a space is not a web address, so a bare
+# domain ending in a word-like TLD needs a path ("ward.it/rota") to count.
 _TLDS = (
-    "com|org|net|uk|io|info|biz|gov|edu|co|me|nhs|scot|wales|ie|eu|de|fr|es|it|nl|be|pt|br|"
-    "se|no|dk|fi|pl|hu|cz|at|ch|au|nz|ca|us|in|pk|ng|za|ke|gh|ph|cn|jp|ru|app|dev|ly|tv|online"
+    "com|org|net|uk|io|info|biz|gov|edu|nhs|scot|wales|ie|eu|fr|es|nl|pt|br|se|dk|fi|pl|hu|cz|"
+    "ch|au|nz|ca|pk|ng|za|ke|gh|ph|cn|jp|ru|app|dev|ly|tv|online"
 )
+_WORD_TLDS = "co|me|de|it|be|no|at|us|in"
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+"
-    rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.(?:{_TLDS}))?\b(?:/[^\s<>\"']*)?",
+    rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.(?:{_TLDS}|{_WORD_TLDS}))?\b(?:/[^\s<>\"']*)?"
+    rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_WORD_TLDS})(?:\.(?:{_TLDS}|{_WORD_TLDS}))?/[^\s<>\"']*",
     re.IGNORECASE,
 )
 # @mentions (also "@ name" as some apps and tokenisers space it) and Reddit-style u/name.
@@ -118,6 +123,8 @@ def _phone_ok(s: str) -> bool:
     if re.fullmatch(r"\d{7,}", core):  # a bare run of digits: only a UK-style number
         return core.startswith("0") and n in (10, 11)
     if re.fullmatch(r"(19|20)\d\d\s*[-–]\s*(19|20)?\d\d", core):
+        return False
+    if all(re.fullmatch(r"(?:19|20)\d\d", g) for g in re.findall(r"\d+", core)):  # "2014 2015"
         return False
     if re.fullmatch(r"\d{1,2}([/.\-])\d{1,2}\1\d{2,4}", core):  # a date, not a phone
         return False
