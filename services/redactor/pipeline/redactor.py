@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from . import risk as risk_mod
 from .placeholders import render, resolve
 from .rules_identifiers import find_identifiers
-from .rules_people import find_people
+from .rules_people import backs_a_place, find_people
 from .rules_places import find_places, load_places_csv
 from .themes import ThemeTagger
 from .types import Candidate, RedactionError, RedactionResult
@@ -112,15 +112,9 @@ class Redactor:
             label = NER_PLACE_LABELS.get(ent.label_)
             if label is None:
                 continue
-            # As for people: only a capitalised word that no vocabulary knows (or a name)
-            # makes the model's guess count, so a second pass over the output agrees.
-            if not any(
-                t.is_alpha
-                and t.text[0].isupper()
-                and not t.text.isupper()
-                and (t.lower_ not in self._not_a_place or self.vocab.is_safe_name(t.lower_))
-                for t in ent
-            ):
+            # As for people: only a word the rules would take on their own makes the
+            # model's guess count, so a second pass over the output agrees.
+            if not any(backs_a_place(t, self.vocab) for t in ent):
                 continue
             yield Candidate(ent.start_char, ent.end_char, label, "ner_place")
 

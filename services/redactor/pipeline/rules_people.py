@@ -92,6 +92,12 @@ def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
     )
 
 
+def backs_a_place(tok: Token, vocab: Vocabulary) -> bool:
+    """A word that lets an NER place or organisation count: one the rules here would take
+    as a name on their own, so a second pass over redacted text finds nothing new."""
+    return _unknown_proper(tok, vocab) or (_capitalised(tok) and vocab.is_safe_name(_clean(tok)))
+
+
 def _ordinary(tok: Token, vocab: Vocabulary) -> bool:
     """An everyday word or punctuation at the edge of an NER person span ("Hi", "Call")."""
     low = _clean(tok)
