@@ -94,6 +94,8 @@ def run_engine(engine: str, texts_file: str) -> dict | None:
     )
     if proc.returncode != 0:
         print(f"[{engine} failed: {proc.stderr.strip().splitlines()[-1:]}]")
+        if engine == "presidio" and "presidio" in proc.stderr:
+            print("[install the benchmark extra: .venv/bin/pip install presidio-analyzer==2.2.366]")
         return None
     return json.loads(Path(out).read_text())
 
