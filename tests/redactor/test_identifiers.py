@@ -81,3 +81,14 @@ def test_entities_are_offsets_into_the_original(redactor):
 )
 def test_ordinary_text_is_not_an_identifier(redactor, text):
     assert redactor.redact(text).redacted == text
+
+
+def test_structured_left_overs_never_leak(redactor):
+    # The digits pass the Luhn check on their own; the leading letter must not stay behind.
+    result = redactor.redact("My driver's licence number is U62928788557186.")
+    assert result.redacted == "My driver's licence number is [ID]."
+
+
+def test_ip_addresses(redactor):
+    text = "Logged from 192.168.10.24 and fe80::1ff:fe23:4567:890a at 10:30:45."
+    assert redactor.redact(text).redacted == "Logged from [ID] and [ID] at 10:30:45."

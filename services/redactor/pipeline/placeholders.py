@@ -77,6 +77,7 @@ def _remainders(start: int, end: int, taken: list[tuple[int, int]]) -> list[tupl
     return pieces
 
 
+_STRUCTURED = frozenset({"ADDRESS", "ID", "PHONE", "EMAIL", "URL", "POSTCODE", "HANDLE"})
 _WORD = re.compile(r"[^\W_]{2,}|\d")
 
 
@@ -105,8 +106,10 @@ def resolve(candidates: Iterable[Candidate], text: str, keep_words: frozenset[st
         for p_start, p_end in _remainders(start, end, overlapping):
             p_start, p_end = _trim(text, p_start, p_end)
             words = _WORD.findall(text[p_start:p_end])
-            # Left-over words of an address ("the corner of ... and") are still address.
-            address_part = cand.label == "ADDRESS" and bool(words)
+            # Left-overs of a structured match (the "U" of a licence number, the "the corner
+            # of ... and" of an address) are still part of it.
+            structured = cand.label in _STRUCTURED and any(c.isalnum() for c in text[p_start:p_end])
+            address_part = structured
             if p_end > p_start and (address_part or any(w.lower() not in keep_words for w in words)):
                 taken.add(p_start, p_end)
                 chosen.append(Entity(p_start, p_end, cand.label))

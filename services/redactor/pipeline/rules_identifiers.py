@@ -46,7 +46,8 @@ NI_RE = re.compile(
 NHS_RE = re.compile(r"(?<![\d-])\d{3}[\s-]?\d{3}[\s-]?\d{4}(?![\d-])")
 CARD_RE = re.compile(r"(?<![\d-])\d(?:[\s-]?\d){11,18}(?![\d-])")
 SSN_RE = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
-IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b")
+IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
+IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", re.IGNORECASE)
 IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 NMC_RE = re.compile(r"\b\d{2}[A-Z]\d{4}[A-Z]\b")
 GMC_RE = re.compile(r"\bGMC\s*(?:no\.?|number|#|ref(?:erence)?)?\s*:?\s*(\d{7})\b", re.IGNORECASE)
@@ -186,6 +187,10 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
     ):
         for m in regex.finditer(text):
             yield Candidate(m.start(), m.end(), "ID", source)
+    for m in IPV6_RE.finditer(text):
+        groups = m.group().split(":")
+        if len(groups) >= 4 and re.search(r"[a-f]", m.group(), re.IGNORECASE):  # not "10:30:45"
+            yield Candidate(m.start(), m.end(), "ID", "ip")
     for regex in (GMC_RE, CONTEXT_ID_RE):
         for m in regex.finditer(text):
             yield Candidate(m.start(1), m.end(1), "ID", "context_id")
