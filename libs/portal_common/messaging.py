@@ -81,13 +81,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def make_celery(service: str) -> Celery:
+def make_celery(service: str, **overrides: Any) -> Celery:
     """A Celery app whose configuration is read from the environment on first use."""
     app = Celery(service, set_as_current=False)
 
     @app.on_configure.connect(weak=False)
     def _configure(sender: Celery, **_kw: Any) -> None:
-        sender.conf.update(celery_config(load_settings(service)))
+        sender.conf.update({**celery_config(load_settings(service)), **overrides})
 
     return app
 

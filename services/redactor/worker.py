@@ -2,20 +2,25 @@
 
     celery -A services.redactor.worker worker -Q redactor.events,redactor.preview
 
-The spaCy pipeline loads once per worker process. The raw text exists only in local
-variables of ``redact_submission``: it is never logged, stored, or put in an exception.
-A failure leaves the submission pending at intake (which re-sends it), never
+The spaCy pipeline loads once per worker process. Messages waiting together are redacted
+together: celery-batches hands the task up to ``BATCH_SIZE`` requests at a time and the
+texts of all of them go through one ``nlp.pipe`` pass. The raw text exists only in the
+``Job`` objects of one batch, in memory: it is never logged, stored, or put in an
+exception. A failure leaves the submission pending at intake (which re-sends it), never
 half-redacted downstream.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from celery import Task
 from celery.signals import setup_logging, worker_process_init
+from celery.utils.time import get_exponential_backoff_interval
+from celery_batches import Batches
 from marshmallow import ValidationError
 
 from portal_common.config import load_settings
@@ -27,8 +32,9 @@ from portal_common.messaging import (
     Runtime,
     make_celery,
     publish,
-    retry_or_dead_letter,
+    queue_for,
     store_dead_letter,
+    task_for,
 )
 
 from . import models
@@ -36,8 +42,13 @@ from . import models
 log = logging.getLogger("portal.redactor")
 
 PREVIEW_QUEUE = "redactor.preview"
+TASK_NAME = task_for("redactor")
 
-celery = make_celery("redactor")
+BATCH_SIZE = 16  # messages redacted together in one nlp.pipe call
+BATCH_WAIT = 0.1  # seconds a lone message waits for company
+
+# The worker must hold a whole batch unacknowledged, so it prefetches that many messages.
+celery = make_celery("redactor", worker_prefetch_multiplier=BATCH_SIZE)
 
 
 @cache
@@ -66,62 +77,126 @@ def _preload(**_kw):
     redactor()
 
 
-def redact_submission(event: Event, cipher: TextCipher) -> Event:
-    """Pure step: a report.submitted event in, a report.redacted event out."""
-    plain = cipher.decrypt_json(event.payload["ciphertext"])
+@dataclass
+class Job:
+    """One report.submitted message on its way through a batch; text only in memory."""
+
+    message: Any
+    event: Event
+    texts: list[str]
+    retries: int
+
+
+def _open(request: Any, rt: Runtime) -> Job | None:
+    """Parse and decrypt one queued message, or dead-letter it and return None."""
+    message = request.args[0] if request.args else None
+    retries = int((request.request_dict or {}).get("retries") or 0)
+    try:
+        event = parse_message(message)
+        if event.type != "report.submitted":
+            raise ValidationError("not a report.submitted event", "type")
+    except ValidationError:
+        store_dead_letter(rt, TASK_NAME, message, "invalid event envelope or payload", retries)
+        return None
+    try:
+        plain = rt.extras["cipher"].decrypt_json(event.payload["ciphertext"])
+    except InvalidToken:
+        store_dead_letter(rt, TASK_NAME, message, "InvalidToken: no configured key decrypts it", retries)
+        return None
     texts = [str(plain.get("account") or "")]
-    help_text = plain.get("what_would_help")
-    if help_text:
-        texts.append(str(help_text))
-    results = redactor().redact_batch(texts)
-    main = results[0]
+    if plain.get("what_would_help"):
+        texts.append(str(plain["what_would_help"]))
+    return Job(message, event, texts, retries)
+
+
+def redacted_event(job: Job, results: list[Any]) -> Event:
+    """Pure step: a submitted report and its redaction results in, report.redacted out."""
+    main, extra = results[0], results[1:]
     counts = dict(main.entity_counts)
-    if len(results) > 1:
-        for label, n in results[1].entity_counts.items():
+    themes = set(main.themes)
+    risk = main.risk
+    for more in extra:
+        for label, n in more.entity_counts.items():
             counts[label] = counts.get(label, 0) + n
-    risk = main.risk if len(results) == 1 or main.risk.score >= results[1].risk.score else results[1].risk
-    report_id = event.payload["report_id"]
+        themes |= set(more.themes)
+        risk = more.risk if more.risk.score > risk.score else risk
+    report_id = job.event.payload["report_id"]
     return make_event(
         "report.redacted",
         {
             "report_id": report_id,
             "redacted_text": main.redacted,
-            "redacted_help": results[1].redacted if len(results) > 1 else None,
+            "redacted_help": extra[0].redacted if extra else None,
             "entity_counts": counts,
-            "themes": sorted(set(main.themes) | (set(results[1].themes) if len(results) > 1 else set())),
+            "themes": sorted(themes),
             "risk": {"score": risk.score, "reasons": list(risk.reasons), "needs_review": risk.needs_review},
-            "submitted_week": event.payload["submitted_week"],
-            "details": event.payload["details"],
+            "submitted_week": job.event.payload["submitted_week"],
+            "details": job.event.payload["details"],
         },
         "redactor",
         event_id=derived_id("report.redacted", str(report_id)),
     )
 
 
-@celery.task(name="redactor.handle_event", bind=True, acks_late=True, reject_on_worker_lost=True)
-def handle_event(self: Task, message: Any) -> str:
+def _retry_later(rt: Runtime, job: Job, exc: BaseException) -> None:
+    """Put a message whose result could not be published back on the queue, with backoff.
+
+    If even that fails (the broker is away), the message is dropped here and intake's
+    re-send sweep brings the report back: it is still pending there, ciphertext and all.
+    """
+    kind = type(exc).__name__
+    if job.retries >= rt.settings.task_max_retries:
+        store_dead_letter(rt, TASK_NAME, job.message, f"{kind}: retries exhausted", job.retries)
+        return
+    countdown = get_exponential_backoff_interval(
+        factor=1, retries=job.retries, maximum=rt.settings.retry_backoff_max, full_jitter=True
+    )
+    try:
+        rt.get_publisher().send_task(
+            TASK_NAME, args=[job.message], queue=queue_for("redactor"), countdown=countdown,
+            retries=job.retries + 1, ignore_result=True,
+        )
+        log.info("transient failure, retrying", extra={"task": TASK_NAME, "error": kind, "retries": job.retries})
+    except TRANSIENT_ERRORS:
+        log.warning("broker unavailable; intake will re-send", extra={"error": kind})
+
+
+@celery.task(
+    name=TASK_NAME,
+    base=Batches,
+    flush_every=BATCH_SIZE,
+    flush_interval=BATCH_WAIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def handle_event(requests: list[Any]) -> str:
+    """Redact every waiting report.submitted message in one nlp.pipe pass.
+
+    celery-batches acknowledges the messages when this returns, so nothing may escape:
+    each message ends published, re-queued with backoff, or dead-lettered. A worker that
+    dies mid-batch acknowledges nothing, and Redis hands the messages out again.
+    """
     rt = runtime()
+    jobs = [job for job in (_open(request, rt) for request in requests) if job is not None]
+    texts = [text for job in jobs for text in job.texts]
     try:
-        event = parse_message(message)
-        if event.type != "report.submitted":
-            raise ValidationError("not a report.submitted event", "type")
-    except ValidationError:
-        store_dead_letter(rt, self.name, message, "invalid event envelope or payload", 0)
+        results = redactor().redact_batch(texts) if texts else []
+    except Exception as exc:  # noqa: BLE001 - the class only: the text may be in its message
+        for job in jobs:
+            store_dead_letter(rt, TASK_NAME, job.message, f"{type(exc).__name__} while redacting", job.retries)
         return "dead-lettered"
-    try:
-        redacted = redact_submission(event, rt.extras["cipher"])
-    except InvalidToken:
-        store_dead_letter(rt, self.name, message, "InvalidToken: no configured key decrypts it", 0)
-        return "dead-lettered"
-    except Exception as exc:  # noqa: BLE001 - the class only; the text may be in its message
-        store_dead_letter(rt, self.name, message, f"{type(exc).__name__} while redacting", 0)
-        return "dead-lettered"
-    try:
-        publish(rt.get_publisher(), redacted.to_message())
-    except TRANSIENT_ERRORS as exc:
-        return retry_or_dead_letter(self, rt, message, exc)
-    log.info("report redacted", extra={"event_id": str(redacted.id), "report_id": str(event.payload["report_id"])})
-    return "redacted"
+    offset = 0
+    for job in jobs:
+        mine, offset = results[offset : offset + len(job.texts)], offset + len(job.texts)
+        event = redacted_event(job, mine)
+        try:
+            publish(rt.get_publisher(), event.to_message())
+        except TRANSIENT_ERRORS as exc:
+            _retry_later(rt, job, exc)
+            continue
+        log.info("report redacted", extra={"event_id": str(event.id), "report_id": str(job.event.payload["report_id"])})
+    log.info("batch redacted", extra={"count": len(jobs)})
+    return f"{len(jobs)} redacted"
 
 
 @celery.task(name="redactor.preview", bind=True, acks_late=False, ignore_result=False)
