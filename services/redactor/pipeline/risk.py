@@ -42,6 +42,8 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None 
     for tok in doc:
         if tok.is_space or tok.is_punct:
             continue
+        if tok.is_lower and tok.lower_ in vocab.common:  # the bulk of any text: no signal
+            continue
         start, end = tok.idx, tok.idx + len(tok.text)
         if any(s <= start and end <= e for s, e in hidden):
             continue

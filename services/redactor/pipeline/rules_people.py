@@ -206,6 +206,16 @@ def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...], text: str |
             spans.append((s, e, "ner"))
     for i, tok in enumerate(doc):
         low = _clean(tok)
+        # Fast path: an everyday lower-case word that is no name, title or nickname verb.
+        if (
+            not lower_doc
+            and low in vocab.common
+            and tok.is_lower
+            and not vocab.is_name(low)
+            and low not in TITLES
+            and low not in _NICKNAME_VERBS
+        ):
+            continue
         if _is_title(tok) and i + 1 < len(doc):
             j = i + 1
             if doc[j].text == ".":
