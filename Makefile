@@ -42,7 +42,8 @@ test-fast: install ## Only the tests that need no worker processes or browser
 lint: install ## ruff over everything
 	$(BIN)/ruff check .
 
-bench: install ## Redaction quality and speed benchmark (prints a table)
+bench: install ## Redaction quality and speed, side by side with Presidio (prints a table)
+	$(BIN)/pip install --quiet presidio-analyzer==2.2.366
 	$(BIN)/python bench/redaction_bench.py
 
 lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs PyPI
