@@ -33,14 +33,16 @@ migrate: install ## Apply every service's migrations
 
 test: install ## The whole suite against real Redis, PostgreSQL and SQLite (what CI runs)
 	$(BIN)/ruff check .
+	$(BIN)/mypy libs/portal_common services
 	bash scripts/ensure_services.sh
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-fast: install ## Only the tests that need no worker processes or browser
 	$(BIN)/python -m pytest -m "not pipeline and not browser"
 
-lint: install ## ruff over everything
+lint: install ## ruff over everything, mypy over the service code
 	$(BIN)/ruff check .
+	$(BIN)/mypy libs/portal_common services
 
 bench: install ## Redaction quality and speed, side by side with Presidio (prints a table)
 	$(BIN)/pip install --quiet presidio-analyzer==2.2.366

@@ -89,7 +89,7 @@ class Job:
 
 def _open(request: Any, rt: Runtime) -> Job | None:
     """Parse and decrypt one queued message, or dead-letter it and return None."""
-    message = request.args[0] if request.args else None
+    message: Any = request.args[0] if request.args else None
     retries = int((request.request_dict or {}).get("retries") or 0)
     try:
         event = parse_message(message)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -35,7 +36,7 @@ class Redactor:
         self._not_a_place = vocab.common | vocab.generic_places
         self.places = PhraseMatcher(nlp.vocab, attr="LOWER")
         if places:
-            self.places.add("WORKPLACE", list(nlp.tokenizer.pipe(places)))
+            self.places.add("WORKPLACE", list(nlp.tokenizer.pipe(places)))  # type: ignore[union-attr]
 
     def redact(self, text: str) -> RedactionResult:
         return self.redact_batch([text])[0]
@@ -57,7 +58,8 @@ class Redactor:
         costly part) only on sentences holding a word the rules could call a name: the
         model's guesses are used only where such a word backs them (see rules_people)."""
         sentencizer = self.nlp.get_pipe("sentencizer")
-        docs = [sentencizer(doc) for doc in self.nlp.tokenizer.pipe(texts, batch_size=batch_size)]
+        tokenizer: Any = self.nlp.tokenizer  # spaCy types it as a plain callable; it has .pipe
+        docs = [sentencizer(doc) for doc in tokenizer.pipe(texts, batch_size=batch_size)]
         jobs: list[tuple[Doc, int]] = []
         parts: list[Doc] = []
         for doc in docs:
@@ -67,7 +69,8 @@ class Redactor:
                     jobs.append((doc, sent.start))
                     parts.append(sent.as_doc())
         found: dict[int, list[Span]] = {}
-        for (doc, offset), part in zip(jobs, self.ner.pipe(parts, batch_size=batch_size), strict=True):
+        ner: Any = self.ner
+        for (doc, offset), part in zip(jobs, ner.pipe(parts, batch_size=batch_size), strict=True):
             found.setdefault(id(doc), []).extend(
                 Span(doc, offset + e.start, offset + e.end, label=e.label) for e in part.ents
             )
@@ -107,7 +110,7 @@ class Redactor:
             risk=risk_mod.score(doc, entities, self.vocab, text),
         )
 
-    def _ner_places(self, ents: tuple[Span, ...]) -> Iterator[Candidate]:
+    def _ner_places(self, ents: Sequence[Span]) -> Iterator[Candidate]:
         for ent in ents:
             label = NER_PLACE_LABELS.get(ent.label_)
             if label is None:

@@ -11,7 +11,7 @@ taken as a name too, unless the NER model called it a place or an organisation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -182,7 +182,9 @@ def _lower_doc_name(tok: Token, vocab: Vocabulary) -> bool:
     return low not in vocab.common or vocab.is_safe_name(low)
 
 
-def find_people(doc: Doc, vocab: Vocabulary, ents: tuple[Span, ...], text: str | None = None) -> Iterator[Candidate]:
+def find_people(
+    doc: Doc, vocab: Vocabulary, ents: Sequence[Span], text: str | None = None
+) -> Iterator[Candidate]:
     spans: list[tuple[int, int, str]] = []
     text = doc.text if text is None else text  # Doc.text is rebuilt on every access
     lower_doc = len(doc) > 2 and text == text.lower()

@@ -58,7 +58,7 @@ class ThemeTagger:
             raise RedactionError(f"themes.json has codes outside the taxonomy: {sorted(unknown)}")
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for code, phrases in lexicon.items():
-            self.matcher.add(code, list(nlp.tokenizer.pipe(phrases)))
+            self.matcher.add(code, list(nlp.tokenizer.pipe(phrases)))  # type: ignore[union-attr]
         # "the Filipino nurses", "Nigerian staff": a nationality word before a staff noun.
         nationalities = read_section("keep_words.txt", "nationalities and national origins")
         self.patterns = Matcher(nlp.vocab)
