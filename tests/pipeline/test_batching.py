@@ -21,17 +21,22 @@ from ..support.processes import wait_for
 pytestmark = [pytest.mark.pipeline]
 
 
-def test_waiting_reports_are_redacted_in_batches(env, intake_app, stack_factory, machine_redis, count_rows):
-    # No re-send sweep during the test: each report is queued exactly once.
+def _queue_without_redactor(env, stack_factory, intake_app, accounts):
+    """Everything but the redactor running, and these reports posted: they wait in its queue.
+
+    No re-send sweep during the test, so each report is queued exactly once."""
     stack = stack_factory({**env, "PORTAL_RESEND_INTERVAL": "600"})
     for service in ("intake", "analytics", "training"):
         stack.start_worker(service)
     stack.start_relay()
     client = intake_app.test_client()
-    ids = [
-        client.post("/api/v1/reports", json={"account": f"Report {n}: Tomasz Nowak mocked my accent."}).get_json()["id"]
-        for n in range(20)
-    ]
+    ids = [client.post("/api/v1/reports", json={"account": account}).get_json()["id"] for account in accounts]
+    return stack, ids
+
+
+def test_waiting_reports_are_redacted_in_batches(env, intake_app, stack_factory, machine_redis, count_rows):
+    accounts = [f"Report {n}: Tomasz Nowak mocked my accent." for n in range(20)]
+    stack, ids = _queue_without_redactor(env, stack_factory, intake_app, accounts)
     broker = redis.Redis.from_url(machine_redis)
     wait_for(lambda: broker.llen("redactor.events") == len(ids), 60, message="reports waiting")
 
@@ -48,15 +53,8 @@ def test_waiting_reports_are_redacted_in_batches(env, intake_app, stack_factory,
 
 
 def test_a_poison_message_in_a_batch_spares_the_others(env, intake_app, stack_factory, machine_redis, count_rows):
-    stack = stack_factory({**env, "PORTAL_RESEND_INTERVAL": "600"})
-    for service in ("intake", "analytics", "training"):
-        stack.start_worker(service)
-    stack.start_relay()
-    client = intake_app.test_client()
-    ids = [
-        client.post("/api/v1/reports", json={"account": f"Report {n}: left out again."}).get_json()["id"]
-        for n in range(5)
-    ]
+    accounts = [f"Report {n}: left out again." for n in range(5)]
+    stack, ids = _queue_without_redactor(env, stack_factory, intake_app, accounts)
     stranger = TextCipher([new_key()]).encrypt_json({"account": "sealed with a key nobody configured"})
     week = dt.date(2026, 11, 16)
     payload = {"report_id": uuid.uuid4(), "ciphertext": stranger, "submitted_week": week, "details": {}}
