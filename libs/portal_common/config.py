@@ -275,6 +275,18 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
     )
 
 
+def settings_or_exit(service: str) -> Settings:
+    """For process entry points: a bad value stops the process with one line naming it."""
+    try:
+        return load_settings(service)
+    except ConfigError as exc:
+        import sys
+
+        print(f"{service}: configuration error: {exc}", file=sys.stderr, flush=True)
+        # 3 is gunicorn's "worker failed to boot": the master stops instead of respawning.
+        raise SystemExit(3) from None
+
+
 def reference_table() -> str:
     """The configuration reference as a Markdown table (pasted into README.md)."""
     rows = ["| variable | default | services | what it does |", "|---|---|---|---|"]

@@ -7,7 +7,7 @@ from functools import cache
 from celery import Celery, Task
 from celery.signals import setup_logging
 
-from .config import load_settings
+from .config import load_settings, settings_or_exit
 from .logs import configure as configure_logging
 from .messaging import AfterCommit, Handler, Runtime, make_celery, register_consumer
 
@@ -26,7 +26,7 @@ def consumer_worker(
 
     @setup_logging.connect(weak=False)
     def _logging(**_kw):
-        configure_logging(f"{service}-worker", load_settings(service).log_level)
+        configure_logging(f"{service}-worker", settings_or_exit(service).log_level)
 
     task = register_consumer(celery, service, runtime, handlers, after_commit)
     celery.portal_runtime = runtime  # type: ignore[attr-defined]

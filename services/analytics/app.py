@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
 
-from portal_common.config import Settings, load_settings
+from portal_common.config import Settings, settings_or_exit
 from portal_common.db import unit_of_work
 from portal_common.web import base_app
 
@@ -20,6 +20,6 @@ def stats():
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    app = base_app(__name__, settings or load_settings("analytics"))
+    app = base_app(__name__, settings or settings_or_exit("analytics"))
     app.register_blueprint(api)
     return app

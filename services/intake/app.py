@@ -8,7 +8,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from portal_common.config import Settings, load_settings
+from portal_common.config import Settings, settings_or_exit
 from portal_common.crypto import TextCipher
 from portal_common.web import base_app
 
@@ -32,7 +32,7 @@ class _Api(Api):
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or load_settings("intake")
+    settings = settings or settings_or_exit("intake")
     app = base_app(__name__, settings)
     app.config.update(
         # The only cookie holds the CSRF token. It has no expiry date, so it ends with the

@@ -23,7 +23,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from celery_batches import Batches
 from marshmallow import ValidationError
 
-from portal_common.config import load_settings
+from portal_common.config import load_settings, settings_or_exit
 from portal_common.crypto import InvalidToken, TextCipher
 from portal_common.events import Event, derived_id, make_event, parse_message
 from portal_common.logs import configure as configure_logging
@@ -69,7 +69,7 @@ def redactor():
 
 @setup_logging.connect(weak=False)
 def _logging(**_kw):
-    configure_logging("redactor-worker", load_settings("redactor").log_level)
+    configure_logging("redactor-worker", settings_or_exit("redactor").log_level)
 
 
 @worker_process_init.connect(weak=False)

@@ -83,3 +83,28 @@ def test_reference_table_lists_every_variable():
     names = ("PORTAL_REDIS_URL", "PORTAL_FERNET_KEYS", "PORTAL_{service}_DATABASE_URL", "PORTAL_VISIBILITY_TIMEOUT")
     for name in names:
         assert f"`{name}`" in table
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf", "-b", "127.0.0.1:0",
+         "services.analytics.app:create_app()"],
+        ["-m", "celery", "-A", "services.training.worker", "worker", "-P", "solo"],
+    ],
+    ids=["web", "worker"],
+)
+def test_processes_refuse_a_bad_value_with_a_line_naming_it(tmp_path, command):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PORTAL_ANALYTICS_SECRET_KEY": "s" * 40,
+        "PORTAL_TRAINING_SECRET_KEY": "s" * 40,
+        "PORTAL_VISIBILITY_TIMEOUT": "soon",
+    }
+    result = subprocess.run([sys.executable, *command], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if "configuration error" in line]
+    assert lines and "PORTAL_VISIBILITY_TIMEOUT must be a whole number" in lines[0]
+    assert "Traceback" not in result.stderr
