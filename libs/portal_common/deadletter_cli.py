@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({
                     "id": row.id, "event_id": row.event_id, "event_type": row.event_type,
                     "task": row.task_name, "error": row.error, "attempts": row.attempts,
-                    "failed_on": row.failed_on.isoformat(), "replayed": row.replayed,
+                    "failed_week": row.failed_on.isoformat(), "replayed": row.replayed,
                 }))
         print(f"{len(rows)} dead letter(s)", file=sys.stderr)
         return 0

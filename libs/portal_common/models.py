@@ -4,7 +4,8 @@ A service declares them on its own base::
 
     class Outbox(OutboxMixin, Base): pass
 
-No column holds an exact time: ordering comes from sequence numbers, dates are days.
+No column holds an exact time: ordering comes from sequence numbers, and the only date
+kept is the Monday of the week.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def this_week() -> dt.date:
+    """The Monday of the current week: the date every messaging table keeps.
+
+    An inbox row names the event (and through it the report); a finer date beside it
+    would tell a service the day a report arrived, which only intake may know.
+    """
+    day = today()
+    return day - dt.timedelta(days=day.weekday())
 
 
 class OutboxMixin:
@@ -32,7 +43,7 @@ class OutboxMixin:
     # Subscribing services to deliver to; null means every subscriber.
     targets: Mapped[list | None] = mapped_column(JSON, nullable=True)
     sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
-    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=this_week)  # a Monday
 
 
 class InboxMixin:
@@ -42,7 +53,7 @@ class InboxMixin:
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64), nullable=False)
-    applied_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+    applied_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=this_week)  # a Monday
 
 
 class DeadLetterMixin:
@@ -61,5 +72,5 @@ class DeadLetterMixin:
     message: Mapped[dict | list | str | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str] = mapped_column(Text, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    failed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+    failed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=this_week)  # a Monday
     replayed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

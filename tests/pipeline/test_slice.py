@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal_common.db import unit_of_work
+from portal_common.events import derived_id
 from portal_common.messaging import make_publisher, publish
 from services.analytics.models import Inbox as AnalyticsInbox
 from services.analytics.models import Report
@@ -55,6 +56,10 @@ def test_report_arrives_redacted_everywhere_and_ciphertext_is_wiped(
     )
     assert submission.ciphertext is None
     assert submission.redacted_text == report.redacted_text
+    # Downstream, the only date is a Monday: not the day the report arrived.
+    inbox = fetch("analytics", AnalyticsInbox, str(derived_id("report.redacted", report_id)))
+    assert inbox is not None and inbox.applied_on.weekday() == 0
+    assert report.submitted_week.weekday() == 0
 
     # No raw text anywhere but where it never was: other databases, Redis, logs.
     stored = "\n".join(dump_database(databases.urls[s]) for s in ("intake", "analytics", "training", "redactor"))

@@ -1,0 +1,33 @@
+"""What the schemas can hold: no exact times, nothing named like a client identifier."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from sqlalchemy import Date, DateTime, Time
+
+from portal_common.config import SERVICES
+
+FORBIDDEN_NAMES = ("ip", "addr", "address_ip", "user_agent", "agent", "referer", "referrer", "cookie", "email")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_column_can_hold_an_exact_time_or_a_client_identifier(service):
+    metadata = importlib.import_module(f"services.{service}.models").Base.metadata
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            assert not isinstance(column.type, DateTime | Time), f"{table.name}.{column.name} holds a time of day"
+            words = column.name.lower().split("_")
+            assert not any(w in FORBIDDEN_NAMES for w in words), f"{table.name}.{column.name}"
+        dates = [c.name for c in table.columns if isinstance(c.type, Date)]
+        if service != "intake":
+            # Only intake knows the day; other services learn the week (a Monday) at most.
+            assert all(name.endswith(("_week", "_on")) for name in dates), dates
+
+
+def test_hsts_only_over_tls(intake_app):
+    client = intake_app.test_client()
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    secure = client.get("/healthz", base_url="https://portal.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
