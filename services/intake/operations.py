@@ -140,6 +140,9 @@ def _status_after_redaction(submission: Submission) -> str:
     return COMPLETE if confirmed.issuperset(CONFIRMING_CONSUMERS) else REDACTED
 
 
+RESEND_LIMIT = 10  # re-sends of one report before it is left to an operator
+
+
 def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
     """Re-send what has not been confirmed after a whole sweep interval.
 
@@ -147,8 +150,16 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
     consumer has not confirmed gets report.redacted again, to that consumer only. This
     recovers events that Redis lost (a restart without persistence). Returns how many
     events were queued.
+
+    Nothing is re-sent while the outbox still has unsent events (the broker is away or
+    behind: more copies would only pile up), and a report re-sent ``RESEND_LIMIT`` times is
+    left alone and counted in the log: its failures sit in a dead-letter table for an
+    operator to inspect and replay.
     """
-    queued = 0
+    backlog = session.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent.is_(False))) or 0
+    if backlog:
+        return 0
+    queued = stuck = 0
     query = (
         select(Submission)
         .where(Submission.status.in_((PENDING, REDACTED)))
@@ -157,10 +168,14 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
     )
     for submission in session.scalars(query):
         missing = [c for c in CONFIRMING_CONSUMERS if c not in (submission.confirmed_by or [])]
+        if submission.resend_count >= RESEND_LIMIT:
+            stuck += 1
+            continue
         if submission.unconfirmed_sweeps < 1:
             submission.unconfirmed_sweeps += 1
             continue
         submission.unconfirmed_sweeps = 0
+        submission.resend_count += 1
         if submission.status == PENDING:
             if submission.ciphertext is None:
                 continue
@@ -170,6 +185,8 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
         queued += 1
     if queued:
         log.info("unconfirmed reports re-sent", extra={"count": queued})
+    if stuck:
+        log.warning("reports past the re-send limit need an operator (see portal-dlq)", extra={"count": stuck})
     return queued
 
 
