@@ -17,7 +17,9 @@ from portal_common.migrate import upgrade
 from .support.databases import Databases
 from .support.processes import RedisServer, Stack
 
-MACHINE_REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+# A database number per test run (2-15), so two suites on one machine rarely share one:
+# each test flushes its database.
+MACHINE_REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{2 + os.getpid() % 14}")
 
 
 def base_env(databases: Databases, redis_url: str, data_dir) -> dict[str, str]:
