@@ -17,7 +17,15 @@ CASES = [
     ("They called me 'Precious' instead of my name.", ["Precious"]),
     ("Grace, Ciaran and Dalvinder all laughed.", ["Grace", "Ciaran", "Dalvinder"]),
     ("The agency worker Ikechukwu Oyelowo kept misgendering me.", ["Ikechukwu", "Oyelowo"]),
+    # Names that are also everyday words, given away by what the person did.
+    ("When I asked for my adjustments again Grace rolled her eyes.", ["Grace"]),
+    ("Hope glared at me and Will muttered something about my hijab.", ["Hope", "Will"]),
 ]
+
+
+def test_everyday_words_that_are_names_stay_when_nothing_marks_a_person(redactor):
+    text = "I hope the team will walk me through the grace period. May is a busy month."
+    assert redactor.redact(text).redacted == text
 
 
 @pytest.mark.parametrize(("text", "names"), CASES)

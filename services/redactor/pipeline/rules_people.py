@@ -38,7 +38,13 @@ ACTION_VERBS = frozenset(
     "said says told tells asked asks keeps kept called calls shouted shouts laughed laughs "
     "jokes joked stopped refused refuses thinks thought mocked mocks touched posted wrote "
     "replied agreed explained insisted snapped sighed smirked whispered yelled screamed "
-    "complained reported ignored ignores interrupted interrupts mimicked mimics".split()
+    "complained reported ignored ignores interrupted interrupts mimicked mimics "
+    # what people do to each other in these reports: "again Grace rolled her eyes"
+    "rolled rolls stared stares glared glares sneered sneers scoffed scoffs muttered mutters "
+    "commented comments remarked remarks questioned questions corrected corrects dismissed "
+    "dismisses belittled belittles patronised patronises mispronounced mispronounces "
+    "assumed assumes accused accuses blamed blames criticised criticises implied implies "
+    "excluded excludes introduced introduces spoke speaks talked talks walked walks".split()
 )
 # "told Precious to...", "asked Hope": a verb that takes a person as its object.
 _PRE_VERBS = frozenset("told asked thanked emailed messaged phoned rang texted warned reminded".split())
