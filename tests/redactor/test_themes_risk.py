@@ -22,7 +22,18 @@ THEME_CASES = [
     ("My reasonable adjustments were refused.", "disability_access"),
     ("Since I got pregnant I get no shifts.", "pregnancy_caring"),
     ("He said you people are all the same.", "stereotyping"),
+    # Paraphrases rather than the obvious keyword.
+    ("They laugh at the way I speak in handover.", "accent_language"),
+    ("A patient asked which country I came from before letting me start.", "where_from"),
+    ("The registrar double-checked my work every shift, never anyone else's.", "competence_questioned"),
+    ("When I walk into the staff room they go quiet when I sit down.", "exclusion_isolation"),
+    ("The relative asked for a different nurse as soon as I came in.", "care_refused"),
+    ("My manager told me to grow a thicker skin.", "leadership_inaction"),
 ]
+
+
+def test_clinical_isolation_is_not_a_theme(redactor):
+    assert redactor.redact("The patient was moved to an isolation room on the ward.").themes == []
 
 
 @pytest.mark.parametrize(("text", "code"), THEME_CASES)
