@@ -154,3 +154,27 @@ def test_a_checked_report_is_still_accepted_while_redis_is_down(forms, sessions,
     again = forms.post("/report/send", {"draft": draft})
     assert again.status_code == 409
     assert stored(sessions) == 1
+
+
+def test_a_database_outage_answers_503_and_keeps_every_answer(settings_for, fake_preview):
+    """Nothing is lost: the form comes back with what the person typed, ready to send again."""
+    import dataclasses
+
+    from services.intake.app import create_app
+
+    from ..support.processes import free_port
+    from .conftest import FormClient
+
+    down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
+    app = create_app(dataclasses.replace(settings_for("intake"), database_url=down))
+    try:
+        forms = FormClient(app.test_client())
+        draft = draft_from(forms.post("/report/check", ANSWERS))
+        response = forms.post("/report/send", {"draft": draft})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503
+        assert "Alice asked where I was &lt;b&gt;really&lt;/b&gt; from." in page
+        assert 'value="religion_belief" checked' in page
+        assert "Training for Alice&#39;s team." in page or "Training for Alice's team." in page
+    finally:
+        app.extensions["portal"]["engine"].dispose()
