@@ -36,12 +36,13 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class PermanentError(Exception):
-    """A message that can never succeed. Its message is written by us and holds no user text."""
-
-
 class TransientFailure(Exception):
     """What a task retries with: names the underlying error class only, never its text."""
+
+
+# The one request/response task: intake's "check your answers" asks the redactor directly.
+PREVIEW_TASK = "redactor.preview"
+PREVIEW_QUEUE = "redactor.preview"
 
 
 def queue_for(service: str) -> str:
@@ -220,9 +221,6 @@ def consume(
             duplicate = True
     except TRANSIENT_ERRORS as exc:
         return retry_or_dead_letter(task, runtime, message, exc)
-    except PermanentError as exc:
-        store_dead_letter(runtime, task.name, message, f"{type(exc).__name__}: {exc}", task.request.retries)
-        return "dead-lettered"
     except Exception as exc:  # noqa: BLE001 - any other failure is a poison message
         store_dead_letter(runtime, task.name, message, f"{type(exc).__name__}", task.request.retries)
         return "dead-lettered"

@@ -20,14 +20,15 @@ from typing import Any
 
 from .config import ConfigError, load_settings
 from .crypto import new_key
+from .messaging import PREVIEW_QUEUE, queue_for
 from .migrate import upgrade
 
 WEB = (("intake", 0), ("analytics", 1), ("training", 2))
 WORKERS = {
-    "intake": "intake.events",
-    "redactor": "redactor.events,redactor.preview",
-    "analytics": "analytics.events",
-    "training": "training.events",
+    "intake": queue_for("intake"),
+    "redactor": f"{queue_for('redactor')},{PREVIEW_QUEUE}",
+    "analytics": queue_for("analytics"),
+    "training": queue_for("training"),
 }
 
 

@@ -14,12 +14,10 @@ from typing import Any
 from celery.exceptions import TimeoutError as CeleryTimeout
 
 from portal_common.crypto import InvalidToken, TextCipher
-from portal_common.messaging import TRANSIENT_ERRORS
+from portal_common.messaging import PREVIEW_QUEUE, PREVIEW_TASK, TRANSIENT_ERRORS
 
 log = logging.getLogger("portal.intake")
 
-PREVIEW_TASK = "redactor.preview"
-PREVIEW_QUEUE = "redactor.preview"
 PREVIEW_TIMEOUT = 8.0  # seconds the person waits at most
 
 

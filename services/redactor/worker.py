@@ -28,6 +28,7 @@ from portal_common.crypto import InvalidToken, TextCipher
 from portal_common.events import Event, derived_id, make_event, parse_message
 from portal_common.logs import configure as configure_logging
 from portal_common.messaging import (
+    PREVIEW_TASK,
     TRANSIENT_ERRORS,
     Runtime,
     make_celery,
@@ -41,7 +42,6 @@ from . import models
 
 log = logging.getLogger("portal.redactor")
 
-PREVIEW_QUEUE = "redactor.preview"
 TASK_NAME = task_for("redactor")
 
 BATCH_SIZE = 16  # messages redacted together in one nlp.pipe call
@@ -199,7 +199,7 @@ def handle_event(requests: list[Any]) -> str:
     return f"{len(jobs)} redacted"
 
 
-@celery.task(name="redactor.preview", bind=True, acks_late=False, ignore_result=False)
+@celery.task(name=PREVIEW_TASK, bind=True, acks_late=False, ignore_result=False)
 def preview(self: Task, request: dict[str, Any]) -> dict[str, str]:
     """Request/response for intake's "check your answers": encrypted both ways."""
     cipher: TextCipher = runtime().extras["cipher"]
