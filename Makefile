@@ -26,23 +26,29 @@ run: install ## Run everything on this machine (embedded Redis, SQLite): one com
 	$(BIN)/portal-run
 
 demo-data: ## Send a few hundred synthetic reports through the running pipeline
-	$(BIN)/python -m portal_common.demo_data --count 300
+	$(BIN)/python -m portal_ops.demo_data --count 300
 
 migrate: install ## Apply every service's migrations
 	$(BIN)/portal-migrate
 
-test: install ## The whole suite against real Redis, PostgreSQL and SQLite (what CI runs)
+test: install ## The whole suite against real Redis, PostgreSQL and SQLite, browser included (what CI runs)
 	$(BIN)/ruff check .
-	$(BIN)/mypy libs/portal_common services
+	$(BIN)/mypy libs/portal_common services portal_ops
+	$(BIN)/lint-imports --no-cache
 	bash scripts/ensure_services.sh
+	bash scripts/ensure_browser.sh
 	$(BIN)/python -m pytest -p no:cacheprovider
 
-test-fast: install ## Only the tests that need no worker processes or browser
-	$(BIN)/python -m pytest -m "not pipeline and not browser"
+test-fast: install ## Unit tests only: nothing needs to be running (no database server, Redis, worker or browser)
+	$(BIN)/python -m pytest -p no:cacheprovider -m unit
 
-lint: install ## ruff over everything, mypy over the service code
+lint: install ## ruff over everything, mypy over the service code, the import-layer contracts
 	$(BIN)/ruff check .
-	$(BIN)/mypy libs/portal_common services
+	$(BIN)/mypy libs/portal_common services portal_ops
+	$(BIN)/lint-imports --no-cache
+
+reference: install ## Regenerate README.md's event catalogue and configuration reference from the code
+	$(BIN)/python -m portal_ops.reference --write
 
 bench: install ## Redaction quality and speed, side by side with Presidio (prints a table)
 	$(BIN)/pip install --quiet presidio-analyzer==2.2.366
@@ -53,4 +59,4 @@ lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs P
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra browser --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
-.PHONY: help install assets run demo-data migrate test test-fast lint bench lock
+.PHONY: help install assets run demo-data migrate test test-fast lint reference bench lock

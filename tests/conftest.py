@@ -9,10 +9,11 @@ import uuid
 import pytest
 import redis
 
-from portal_common.config import SERVICES, load_settings
 from portal_common.crypto import new_key
 from portal_common.db import make_engine, make_session_factory
-from portal_common.migrate import upgrade
+from portal_common.messaging import Publisher, make_sender
+from portal_ops import registry
+from portal_ops.migrate import upgrade
 
 from .support.databases import Databases
 from .support.processes import RedisServer, Stack
@@ -20,6 +21,25 @@ from .support.processes import RedisServer, Stack
 # A database number per test run (2-15), so two suites on one machine rarely share one:
 # each test flushes its database.
 MACHINE_REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{2 + os.getpid() % 14}")
+
+
+# Fixtures that need a running server (Redis, PostgreSQL) or worker processes.
+NEEDS_SERVICES = {"machine_redis", "private_redis", "stack_factory"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test gets exactly one layer marker, so `-m unit` runs with nothing running.
+
+    browser and pipeline are declared by the tests themselves; integration is any other test
+    that uses Redis, PostgreSQL or worker processes; everything else is unit.
+    """
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("pipeline"):
+            continue
+        if item.get_closest_marker("postgres") or NEEDS_SERVICES & set(item.fixturenames):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
 
 
 def base_env(databases: Databases, redis_url: str, data_dir) -> dict[str, str]:
@@ -48,7 +68,7 @@ def backend(request) -> str:
 @pytest.fixture
 def databases(backend, tmp_path):
     dbs = Databases(backend, tmp_path)
-    for service in SERVICES:
+    for service in registry.NAMES:
         upgrade(service, dbs.urls[service])
     yield dbs
     dbs.drop()
@@ -67,19 +87,43 @@ def env(databases, machine_redis, tmp_path) -> dict[str, str]:
     return base_env(databases, machine_redis, tmp_path)
 
 
+def settings_class(service: str, kind: str = "web"):
+    svc = registry.service(service)
+    if kind == "web" and svc.web is not None:
+        return svc.web.settings
+    if kind == "relay" and svc.relay_settings is not None:
+        return svc.relay_settings
+    return svc.worker_settings
+
+
 @pytest.fixture
 def settings_for(env):
-    def _settings(service: str):
-        return load_settings(service, env)
+    """settings_for("intake") -> the web app's settings; kind="worker" or "relay" for those."""
+
+    def _settings(service: str, kind: str = "web"):
+        return settings_class(service, kind).from_env(env)
 
     return _settings
 
 
+def make_app(service: str, settings):
+    web = registry.service(service).web
+    return web.create_app(settings, registry.routing())
+
+
+@pytest.fixture
+def publisher_for(settings_for):
+    """A Publisher that sends as the named service would, with the registry's routing."""
+
+    def _publisher(service: str) -> Publisher:
+        return Publisher(make_sender(settings_for(service, "worker")), registry.routing())
+
+    return _publisher
+
+
 @pytest.fixture
 def intake_app(settings_for):
-    from services.intake.app import create_app
-
-    app = create_app(settings_for("intake"))
+    app = make_app("intake", settings_for("intake"))
     app.config["TESTING"] = True
     yield app
     app.extensions["portal"]["engine"].dispose()

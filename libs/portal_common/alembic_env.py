@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
+from sqlalchemy import MetaData
 
 from .db import make_engine
 
 
-def run(service: str) -> None:
-    metadata = importlib.import_module(f"services.{service}.models").Base.metadata
+def run(metadata: MetaData) -> None:
     config = context.config
     url = config.get_main_option("sqlalchemy.url") or ""
     if context.is_offline_mode():

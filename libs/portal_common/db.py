@@ -10,15 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...]
-try:  # the DB-API errors that mean "try again later", not "this message is bad"
-    from sqlalchemy.exc import DisconnectionError, OperationalError
-
-    TRANSIENT_DB_ERRORS = (OperationalError, DisconnectionError)
-except ImportError:  # pragma: no cover
-    TRANSIENT_DB_ERRORS = ()
+# The DB-API errors that mean "try again later", not "this message is bad".
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DisconnectionError)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

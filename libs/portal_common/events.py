@@ -1,4 +1,7 @@
-"""The event envelope, the payload schema of every (type, version), and who subscribes.
+"""The event envelope and the payload schema of every (type, version).
+
+Who publishes and who subscribes is not decided here: the registry one level up
+(``portal_ops.registry``) says so, and hands each process a ``Routing``.
 
 One envelope for every event::
 
@@ -19,6 +22,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import taxonomy
+
+# What a service's name looks like (the registry holds the names themselves).
+SERVICE_NAME = r"^[a-z][a-z0-9_]{1,31}$"
 
 # A fixed namespace so that derived event ids are the same on every machine.
 EVENT_NAMESPACE = uuid.UUID("6c1d7b8e-5d0a-4c55-9c39-2b1f0f6b9a41")
@@ -85,7 +91,7 @@ class ReportStoredV1(_Strict):
     """A consumer confirms it holds a redacted report (lets intake stop re-sending it)."""
 
     report_id = fields.UUID(required=True)
-    consumer = fields.String(required=True, validate=validate.OneOf(["analytics", "training"]))
+    consumer = fields.String(required=True, validate=validate.Regexp(SERVICE_NAME))
 
 
 class ReportFollowupAddedV1(_Strict):
@@ -109,21 +115,13 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("report.followup_added", 1): ReportFollowupAddedV1,
 }
 
-# event type -> services whose queue receives it
-SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "report.submitted": ("redactor",),
-    "report.redacted": ("intake", "analytics", "training"),
-    "report.stored": ("intake",),
-    "report.followup_added": ("analytics", "training"),
-}
-
 
 class EnvelopeSchema(_Strict):
     id = fields.UUID(required=True)
     type = fields.String(required=True)
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, format="iso")
-    producer = fields.String(required=True, validate=validate.OneOf(["intake", "redactor", "analytics", "training"]))
+    producer = fields.String(required=True, validate=validate.Regexp(SERVICE_NAME))
     payload = fields.Dict(required=True)
 
     @validates_schema

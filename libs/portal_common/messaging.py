@@ -1,14 +1,14 @@
 """Celery over Redis: the app factory, publishing, and the idempotent consumer.
 
-Every service has one queue, ``<service>.events``, and one task, ``<service>.handle_event``,
-that takes an event message (a small JSON object). ``publish`` fans an event out to the
-queue of each subscribing service.
+Every consuming service has one queue, ``<service>.events``, and one task,
+``<service>.handle_event``, that takes an event message (a small JSON object). A
+``Publisher`` fans an event out to the queue of each subscriber the ``Routing`` names.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .config import Settings, load_settings
 from .db import TRANSIENT_DB_ERRORS, make_engine, make_session_factory, unit_of_work
-from .events import SUBSCRIPTIONS, Event, parse_message
+from .events import Event, derived_id, make_event, parse_message
+from .routing import Routing
+from .settings import BrokerSettings, DatabaseSettings
 
 log = logging.getLogger("portal.messaging")
 
@@ -40,9 +41,10 @@ class TransientFailure(Exception):
     """What a task retries with: names the underlying error class only, never its text."""
 
 
-# The one request/response task: intake's "check your answers" asks the redactor directly.
-PREVIEW_TASK = "redactor.preview"
-PREVIEW_QUEUE = "redactor.preview"
+# The one request/response task: "check your answers" asks for a redaction and waits for it.
+# Named for what it does, not who does it; the registry says which worker serves the queue.
+PREVIEW_TASK = "redaction.preview"
+PREVIEW_QUEUE = "redaction.preview"
 
 
 def queue_for(service: str) -> str:
@@ -53,7 +55,7 @@ def task_for(service: str) -> str:
     return f"{service}.handle_event"
 
 
-def celery_config(settings: Settings) -> dict[str, Any]:
+def celery_config(settings: BrokerSettings) -> dict[str, Any]:
     broker = settings.require_redis()
     return {
         "broker_url": broker,
@@ -82,20 +84,20 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def make_celery(service: str, **overrides: Any) -> Celery:
-    """A Celery app whose configuration is read from the environment on first use."""
-    app = Celery(service, set_as_current=False)
+def make_celery(name: str, settings: Callable[[], BrokerSettings], **overrides: Any) -> Celery:
+    """A Celery app whose configuration is read (``settings()``) on first use, not at import."""
+    app = Celery(name, set_as_current=False)
 
     @app.on_configure.connect(weak=False)
     def _configure(sender: Celery, **_kw: Any) -> None:
-        sender.conf.update({**celery_config(load_settings(service)), **overrides})
+        sender.conf.update({**celery_config(settings()), **overrides})
 
     return app
 
 
-def make_publisher(settings: Settings) -> Celery:
-    """A Celery app used only to send: for web apps and the relay."""
-    app = Celery(f"{settings.service}-publisher", set_as_current=False)
+def make_sender(settings: BrokerSettings) -> Celery:
+    """A Celery app used only to send: for web apps, the relay and command-line tools."""
+    app = Celery(f"{settings.service}-sender", set_as_current=False)
     app.conf.update(celery_config(settings))
     return app
 
@@ -103,45 +105,56 @@ def make_publisher(settings: Settings) -> Celery:
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def publish(app: Celery, message: dict[str, Any], targets: Iterable[str] | None = None) -> list[str]:
-    """Send one event message to each subscribing service's queue.
+@dataclass
+class Publisher:
+    """Sends event messages to the queue of every subscriber the routing names."""
 
-    Raises a broker error when Redis cannot be reached; the caller keeps the event.
-    """
-    subscribers = SUBSCRIPTIONS.get(message["type"], ())
-    chosen = [s for s in subscribers if targets is None or s in set(targets)]
-    for service in chosen:
-        app.send_task(
-            task_for(service),
-            args=[message],
-            queue=queue_for(service),
-            retry=True,
-            retry_policy=_RETRY_POLICY,
-            ignore_result=True,  # events have no result; never touch the result store
-        )
-    return chosen
+    app: Celery
+    routing: Routing
+
+    def publish(self, message: dict[str, Any], targets: Iterable[str] | None = None) -> list[str]:
+        """Send one event message to each subscribing service's queue (or only ``targets``).
+
+        Raises a broker error when Redis cannot be reached; the caller keeps the event.
+        """
+        chosen = list(self.routing.subscribers_of(message["type"], targets))
+        for service in chosen:
+            self.app.send_task(
+                task_for(service),
+                args=[message],
+                queue=queue_for(service),
+                retry=True,
+                retry_policy=_RETRY_POLICY,
+                ignore_result=True,  # events have no result; never touch the result store
+            )
+        return chosen
+
+
+class WorkerSettings(BrokerSettings, DatabaseSettings):
+    """What a consuming worker reads: its broker and its own database."""
 
 
 @dataclass
 class Runtime:
     """What a service's worker process needs, built once per process."""
 
-    settings: Settings
+    settings: WorkerSettings
+    routing: Routing
     engine: Engine
     sessions: sessionmaker[Session]
     inbox: type
     dead_letters: type
-    publisher: Celery | None = None
+    publisher: Publisher | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, settings: Settings, inbox: type, dead_letters: type) -> Runtime:
+    def build(cls, settings: WorkerSettings, routing: Routing, inbox: type, dead_letters: type) -> Runtime:
         engine = make_engine(settings.database_url)
-        return cls(settings, engine, make_session_factory(engine), inbox, dead_letters)
+        return cls(settings, routing, engine, make_session_factory(engine), inbox, dead_letters)
 
-    def get_publisher(self) -> Celery:
+    def get_publisher(self) -> Publisher:
         if self.publisher is None:
-            self.publisher = make_publisher(self.settings)
+            self.publisher = Publisher(make_sender(self.settings), self.routing)
         return self.publisher
 
 
@@ -189,7 +202,7 @@ def consume(
     task: Task,
     runtime: Runtime,
     message: Any,
-    handlers: dict[str, Handler],
+    handlers: Mapping[str, Handler],
     after_commit: AfterCommit | None = None,
 ) -> str:
     """Apply one event exactly once: the effect and the inbox row commit together."""
@@ -240,7 +253,7 @@ def register_consumer(
     app: Celery,
     service: str,
     get_runtime: Callable[[], Runtime],
-    handlers: dict[str, Handler],
+    handlers: Mapping[str, Handler],
     after_commit: AfterCommit | None = None,
 ) -> Task:
     @app.task(name=task_for(service), bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -250,24 +263,21 @@ def register_consumer(
     return handle_event
 
 
-def confirm_stored(consumer: str) -> AfterCommit:
-    """After-commit step for report.redacted consumers: tell intake we hold the report.
+def confirm_stored(runtime: Runtime, event: Event, _duplicate: bool) -> None:
+    """After-commit step of a consumer that confirms what it holds (see the registry).
 
-    Sent on duplicates too, so a lost confirmation is repaired by intake's re-send. The
-    event id is derived, so repeated confirmations are applied once.
+    Sent on duplicates too, so a lost confirmation is repaired by the producer's re-send.
+    The event id is derived, so repeated confirmations are applied once. Published
+    directly, not through an outbox: see docs/adr/0008-confirmations-skip-the-outbox.md.
     """
-    from .events import derived_id, make_event
-
-    def _confirm(runtime: Runtime, event: Event, _duplicate: bool) -> None:
-        if event.type != "report.redacted":
-            return
-        report_id = event.payload["report_id"]
-        ack = make_event(
-            "report.stored",
-            {"report_id": report_id, "consumer": consumer},
-            consumer,
-            event_id=derived_id("report.stored", f"{report_id}:{consumer}"),
-        )
-        publish(runtime.get_publisher(), ack.to_message())
-
-    return _confirm
+    consumer = runtime.settings.service
+    if consumer not in runtime.routing.confirmers_of(event.type):
+        return
+    report_id = event.payload["report_id"]
+    ack = make_event(
+        "report.stored",
+        {"report_id": report_id, "consumer": consumer},
+        consumer,
+        event_id=derived_id("report.stored", f"{report_id}:{consumer}"),
+    )
+    runtime.get_publisher().publish(ack.to_message())

@@ -30,6 +30,11 @@ def create_messaging_tables() -> None:
         sa.Column("applied_on", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("event_id"),
     )
+    create_outbox()
+
+
+def create_outbox() -> None:
+    """Only a service that publishes through an outbox keeps this table."""
     op.create_table(
         "outbox",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
@@ -45,10 +50,14 @@ def create_messaging_tables() -> None:
     op.create_index("ix_outbox_sent", "outbox", ["sent"])
 
 
-def drop_messaging_tables() -> None:
+def drop_outbox() -> None:
     op.drop_index("ix_outbox_sent", table_name="outbox")
     op.drop_index("ix_outbox_event_id", table_name="outbox")
     op.drop_table("outbox")
+
+
+def drop_messaging_tables() -> None:
+    drop_outbox()
     op.drop_table("inbox")
     op.drop_index("ix_dead_letters_event_id", table_name="dead_letters")
     op.drop_table("dead_letters")

@@ -12,31 +12,35 @@ import datetime as dt
 import logging
 from typing import Any, cast
 
-from celery import Celery
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import is_postgres, unit_of_work
 from .events import Event
-from .messaging import TRANSIENT_ERRORS, publish
+from .messaging import TRANSIENT_ERRORS, Publisher
 from .models import today
 
 log = logging.getLogger("portal.outbox")
 
 
 def add_event(session: Session, outbox: Any, event: Event, targets: list[str] | None = None) -> None:
+    add_message(session, outbox, event.to_message(), targets)
+
+
+def add_message(session: Session, outbox: Any, message: dict[str, Any], targets: list[str] | None = None) -> None:
+    """Queue an event message as it is (for example one received earlier, to re-send it)."""
     session.add(
         outbox(
-            event_id=str(event.id),
-            event_type=event.type,
-            message=event.to_message(),
+            event_id=str(message["id"]),
+            event_type=str(message["type"]),
+            message=message,
             targets=targets,
             sent=False,
         )
     )
 
 
-def relay_once(sessions: sessionmaker[Session], outbox: Any, publisher: Celery, batch: int = 200) -> int:
+def relay_once(sessions: sessionmaker[Session], outbox: Any, publisher: Publisher, batch: int = 200) -> int:
     """Publish pending outbox rows; returns how many were sent. Stops at the first broker error."""
     sent = 0
     with unit_of_work(sessions) as session:
@@ -45,7 +49,7 @@ def relay_once(sessions: sessionmaker[Session], outbox: Any, publisher: Celery, 
             query = query.with_for_update(skip_locked=True)
         for row in session.scalars(query).all():
             try:
-                publish(publisher, row.message, row.targets)
+                publisher.publish(row.message, row.targets)
             except TRANSIENT_ERRORS as exc:
                 log.warning("broker unavailable, outbox kept", extra={"error": type(exc).__name__})
                 break

@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from .db import ping
+from .routing import Routing
+from .settings import BrokerSettings, DatabaseSettings, WebSettings
 
 log = logging.getLogger("portal.web")
 
@@ -74,7 +76,11 @@ def install_security(app: Flask) -> None:
         return "Something went wrong on our side. Nothing you entered has been logged.", 500
 
 
-def base_app(import_name: str, settings) -> Flask:
+class WebAppSettings(WebSettings, BrokerSettings, DatabaseSettings):
+    """What every web service reads: its secret, its broker, its own database."""
+
+
+def base_app(import_name: str, settings: WebAppSettings, routing: Routing) -> Flask:
     """The Flask app every service starts from: logs, config, database, health, headers."""
     from .db import make_engine, make_session_factory
     from .logs import configure as configure_logging
@@ -82,7 +88,7 @@ def base_app(import_name: str, settings) -> Flask:
     configure_logging(settings.service, settings.log_level)
     app = Flask(import_name)
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=settings.secret_key.get_secret_value(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,
@@ -94,6 +100,7 @@ def base_app(import_name: str, settings) -> Flask:
         "settings": settings,
         "engine": engine,
         "sessions": make_session_factory(engine),
+        "routing": routing,
     }
     app.register_blueprint(health_blueprint(engine, settings.require_redis()))
     install_security(app)

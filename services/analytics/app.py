@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
 
-from portal_common.config import Settings, settings_or_exit
 from portal_common.db import unit_of_work
+from portal_common.routing import Routing
 from portal_common.web import base_app
 
 from . import operations
+from .settings import AnalyticsWebSettings
 
 api = Blueprint("analytics_api", __name__, url_prefix="/api/v1")
 
@@ -19,7 +20,7 @@ def stats():
         return jsonify(reports=operations.report_count(session))
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    app = base_app(__name__, settings or settings_or_exit("analytics"))
+def create_app(settings: AnalyticsWebSettings, routing: Routing) -> Flask:
+    app = base_app(__name__, settings, routing)
     app.register_blueprint(api)
     return app

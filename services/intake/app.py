@@ -8,12 +8,13 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from portal_common.config import Settings, settings_or_exit
 from portal_common.crypto import TextCipher
+from portal_common.routing import Routing
 from portal_common.web import base_app
 
 from .receipts import ReceiptKeys
 from .security import DayKeys, DraftSealer, limiter_key
+from .settings import IntakeWebSettings
 
 # Per client address (as a keyed hash), per endpoint. Many staff can share one address
 # behind an NHS network's NAT, so the report limits are generous.
@@ -31,9 +32,8 @@ class _Api(Api):
         pass
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or settings_or_exit("intake")
-    app = base_app(__name__, settings)
+def create_app(settings: IntakeWebSettings, routing: Routing) -> Flask:
+    app = base_app(__name__, settings, routing)
     app.config.update(
         # The only cookie holds the CSRF token. It has no expiry date, so it ends with the
         # browser session, and it is never sent cross-site.
@@ -56,9 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
     )
     portal = app.extensions["portal"]
-    portal["cipher"] = TextCipher(settings.fernet_keys)
-    portal["sealer"] = DraftSealer(settings.secret_key or "")
-    portal["receipts"] = ReceiptKeys(settings.receipt_key or settings.secret_key or "")
+    portal["cipher"] = TextCipher(settings.fernet_key_list)
+    portal["sealer"] = DraftSealer(settings.secret_key.get_secret_value())
+    portal["receipts"] = ReceiptKeys(settings.receipt_secret)
     portal["day_keys"] = DayKeys()
     portal["limits"] = dict(LIMITS)
 

@@ -20,9 +20,6 @@ PENDING = "pending"
 REDACTED = "redacted"  # redacted, some consumer has not confirmed yet
 COMPLETE = "complete"  # redacted and held by every consumer
 
-# Services that must confirm they hold a redacted report before intake stops re-sending it.
-CONFIRMING_CONSUMERS = ("analytics", "training")
-
 
 class Submission(Base):
     __tablename__ = "submissions"
@@ -43,6 +40,9 @@ class Submission(Base):
     entity_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     risk: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     confirmed_by: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # The redactor's report.redacted message as received, re-sent verbatim to a consumer
+    # that has not confirmed it (intake never builds another service's event).
+    redacted_message: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # HMAC(pepper, argon2id(receipt code)): lets the code's holder find this row, and
     # nothing else. Null for reports sent before receipts existed.
     receipt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)

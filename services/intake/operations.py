@@ -11,12 +11,12 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common.crypto import TextCipher
-from portal_common.events import Event, derived_id, make_event
+from portal_common.events import Event, make_event
 from portal_common.models import today
-from portal_common.outbox import add_event
+from portal_common.outbox import add_event, add_message
 from portal_common.taxonomy import THEME_CODES
 
-from .models import COMPLETE, CONFIRMING_CONSUMERS, PENDING, REDACTED, FollowUp, Outbox, SentDraft, Submission
+from .models import COMPLETE, PENDING, REDACTED, FollowUp, Outbox, SentDraft, Submission
 from .schemas import DETAIL_FIELDS
 
 log = logging.getLogger("portal.intake")
@@ -87,27 +87,12 @@ def _submitted_event(submission: Submission) -> Event:
     )
 
 
-def redacted_event(submission: Submission) -> Event:
-    """Rebuild report.redacted from what intake holds, with the redactor's own event id."""
-    return make_event(
-        "report.redacted",
-        {
-            "report_id": uuid.UUID(submission.id),
-            "redacted_text": submission.redacted_text,
-            "redacted_help": submission.redacted_help,
-            "entity_counts": submission.entity_counts or {},
-            "themes": submission.themes or [],
-            "risk": submission.risk,
-            "submitted_week": week_start(submission.submitted_on),
-            "details": submission.details,
-        },
-        "redactor",
-        event_id=derived_id("report.redacted", submission.id),
-    )
+def apply_redacted(session: Session, event: Event, confirmers: tuple[str, ...]) -> None:
+    """The redactor's result is back: keep the redacted text, wipe the ciphertext.
 
-
-def apply_redacted(session: Session, event: Event) -> None:
-    """The redactor's result is back: keep the redacted text, wipe the ciphertext."""
+    ``confirmers`` are the consumers that must confirm they hold the report before it is
+    complete (the registry says which).
+    """
     payload = event.payload
     submission = session.get(Submission, str(payload["report_id"]))
     if submission is None or submission.status != PENDING:
@@ -117,13 +102,14 @@ def apply_redacted(session: Session, event: Event) -> None:
     submission.themes = list(payload["themes"])
     submission.entity_counts = dict(payload["entity_counts"])
     submission.risk = dict(payload["risk"])
+    submission.redacted_message = event.to_message()
     submission.ciphertext = None
-    submission.status = _status_after_redaction(submission)
+    submission.status = _status_after_redaction(submission, confirmers)
     submission.unconfirmed_sweeps = 0
     log.info("report redacted, ciphertext wiped", extra={"report_id": submission.id})
 
 
-def apply_stored(session: Session, event: Event) -> None:
+def apply_stored(session: Session, event: Event, confirmers: tuple[str, ...]) -> None:
     payload = event.payload
     submission = session.get(Submission, str(payload["report_id"]))
     if submission is None:
@@ -132,18 +118,18 @@ def apply_stored(session: Session, event: Event) -> None:
     if consumer not in submission.confirmed_by:
         submission.confirmed_by = sorted({*submission.confirmed_by, consumer})
     if submission.status == REDACTED:
-        submission.status = _status_after_redaction(submission)
+        submission.status = _status_after_redaction(submission, confirmers)
 
 
-def _status_after_redaction(submission: Submission) -> str:
+def _status_after_redaction(submission: Submission, confirmers: tuple[str, ...]) -> str:
     confirmed = set(submission.confirmed_by or [])
-    return COMPLETE if confirmed.issuperset(CONFIRMING_CONSUMERS) else REDACTED
+    return COMPLETE if confirmed.issuperset(confirmers) else REDACTED
 
 
 RESEND_LIMIT = 10  # re-sends of one report before it is left to an operator
 
 
-def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
+def sweep_unconfirmed(session: Session, confirmers: tuple[str, ...], batch: int = 500) -> int:
     """Re-send what has not been confirmed after a whole sweep interval.
 
     A report still pending gets report.submitted again; a redacted report that some
@@ -167,7 +153,7 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
         .limit(batch)
     )
     for submission in session.scalars(query):
-        missing = [c for c in CONFIRMING_CONSUMERS if c not in (submission.confirmed_by or [])]
+        missing = [c for c in confirmers if c not in (submission.confirmed_by or [])]
         if submission.resend_count >= RESEND_LIMIT:
             stuck += 1
             continue
@@ -180,8 +166,10 @@ def sweep_unconfirmed(session: Session, batch: int = 500) -> int:
             if submission.ciphertext is None:
                 continue
             add_event(session, Outbox, _submitted_event(submission))
+        elif submission.redacted_message is not None:
+            add_message(session, Outbox, submission.redacted_message, targets=missing)
         else:
-            add_event(session, Outbox, redacted_event(submission), targets=missing)
+            continue  # redacted before intake kept the message (migration 0005): nothing to re-send
         queued += 1
     if queued:
         log.info("unconfirmed reports re-sent", extra={"count": queued})

@@ -7,7 +7,7 @@ from typing import Any
 import redis
 from flask import current_app
 
-from portal_common.messaging import make_publisher
+from portal_common.messaging import make_sender
 
 
 def portal() -> dict[str, Any]:
@@ -17,7 +17,8 @@ def portal() -> dict[str, Any]:
 def publisher():
     state = portal()
     if "publisher" not in state:
-        state["publisher"] = make_publisher(state["settings"])
+        # Only request/response tasks go out from the web app (events go through the outbox).
+        state["publisher"] = make_sender(state["settings"])
     return state["publisher"]
 
 

@@ -1,15 +1,27 @@
 """Intake's worker: learns when a report has been redacted (and wipes its ciphertext) and
 when each consumer holds it.
 
-    celery -A services.intake.worker worker -Q intake.events
+    celery -A portal_ops.workers:intake worker -Q intake.events
 """
 
+from functools import partial
+
+from celery import Celery
+
+from portal_common.routing import Routing
 from portal_common.worker import consumer_worker
 
-from . import models, operations
+from . import operations
+from .models import DeadLetter, Inbox
+from .settings import IntakeWorkerSettings
 
-celery, handle_event = consumer_worker(
-    "intake",
-    models,
-    {"report.redacted": operations.apply_redacted, "report.stored": operations.apply_stored},
-)
+
+def make_worker(routing: Routing) -> Celery:
+    # Who must confirm a redacted report before intake stops re-sending it: the registry says.
+    confirmers = routing.confirmers_of("report.redacted")
+    handlers = {
+        "report.redacted": partial(operations.apply_redacted, confirmers=confirmers),
+        "report.stored": partial(operations.apply_stored, confirmers=confirmers),
+    }
+    celery, _task = consumer_worker(IntakeWorkerSettings, routing, Inbox, DeadLetter, handlers)
+    return celery

@@ -1,18 +1,14 @@
-"""The redactor keeps no reports: its database holds only dead letters (and, for
-symmetry with the other services, empty inbox and outbox tables)."""
+"""The redactor keeps no reports: its database holds only dead letters (and an inbox
+table the batch task does not need, kept so every consumer has the same shape)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
+from portal_common.models import DeadLetterMixin, InboxMixin
 
 
 class Base(DeclarativeBase):
-    pass
-
-
-class Outbox(OutboxMixin, Base):
     pass
 
 

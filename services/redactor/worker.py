@@ -1,6 +1,6 @@
 """The redaction worker: decrypts in memory, redacts, emits report.redacted.
 
-    celery -A services.redactor.worker worker -Q redactor.events,redactor.preview
+    celery -A portal_ops.workers:redactor worker -Q redactor.events,redaction.preview
 
 The spaCy pipeline loads once per worker process. Messages waiting together are redacted
 together: celery-batches hands the task up to ``BATCH_SIZE`` requests at a time and the
@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from celery import Task
+from celery import Celery, Task
 from celery.signals import setup_logging, worker_process_init
 from celery.utils.time import get_exponential_backoff_interval
 from celery_batches import Batches
 from marshmallow import ValidationError
 
-from portal_common.config import load_settings, settings_or_exit
 from portal_common.crypto import InvalidToken, TextCipher
 from portal_common.events import Event, derived_id, make_event, parse_message
 from portal_common.logs import configure as configure_logging
@@ -32,13 +31,14 @@ from portal_common.messaging import (
     TRANSIENT_ERRORS,
     Runtime,
     make_celery,
-    publish,
     queue_for,
     store_dead_letter,
     task_for,
 )
+from portal_common.routing import Routing
 
 from . import models
+from .settings import RedactorWorkerSettings
 
 log = logging.getLogger("portal.redactor")
 
@@ -47,15 +47,19 @@ TASK_NAME = task_for("redactor")
 BATCH_SIZE = 16  # messages redacted together in one nlp.pipe call
 BATCH_WAIT = 0.1  # seconds a lone message waits for company
 
-# The worker must hold a whole batch unacknowledged, so it prefetches that many messages.
-celery = make_celery("redactor", worker_prefetch_multiplier=BATCH_SIZE)
+
+@cache
+def settings() -> RedactorWorkerSettings:
+    return RedactorWorkerSettings.load_or_exit()
+
+
+_routing: list[Routing] = []  # set once by make_worker: who receives report.redacted
 
 
 @cache
 def runtime() -> Runtime:
-    settings = load_settings("redactor")
-    rt = Runtime.build(settings, models.Inbox, models.DeadLetter)
-    rt.extras["cipher"] = TextCipher(settings.fernet_keys)
+    rt = Runtime.build(settings(), _routing[0], models.Inbox, models.DeadLetter)
+    rt.extras["cipher"] = TextCipher(settings().fernet_key_list)
     return rt
 
 
@@ -63,16 +67,13 @@ def runtime() -> Runtime:
 def redactor():
     from .pipeline import load_redactor
 
-    settings = runtime().settings
-    return load_redactor(model=settings.redactor_model, places_csv=settings.redactor_places_csv or None)
+    return load_redactor(model=settings().model, places_csv=settings().places_csv or None)
 
 
-@setup_logging.connect(weak=False)
 def _logging(**_kw):
-    configure_logging("redactor-worker", settings_or_exit("redactor").log_level)
+    configure_logging("redactor-worker", settings().log_level)
 
 
-@worker_process_init.connect(weak=False)
 def _preload(**_kw):
     redactor()
 
@@ -152,7 +153,7 @@ def _retry_later(rt: Runtime, job: Job, exc: BaseException) -> None:
         factor=1, retries=job.retries, maximum=rt.settings.retry_backoff_max, full_jitter=True
     )
     try:
-        rt.get_publisher().send_task(
+        rt.get_publisher().app.send_task(
             TASK_NAME, args=[job.message], queue=queue_for("redactor"), countdown=countdown,
             retries=job.retries + 1, ignore_result=True,
         )
@@ -161,14 +162,6 @@ def _retry_later(rt: Runtime, job: Job, exc: BaseException) -> None:
         log.warning("broker unavailable; intake will re-send", extra={"error": kind})
 
 
-@celery.task(
-    name=TASK_NAME,
-    base=Batches,
-    flush_every=BATCH_SIZE,
-    flush_interval=BATCH_WAIT,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
 def handle_event(requests: list[Any]) -> str:
     """Redact every waiting report.submitted message in one nlp.pipe pass.
 
@@ -190,7 +183,7 @@ def handle_event(requests: list[Any]) -> str:
         mine, offset = results[offset : offset + len(job.texts)], offset + len(job.texts)
         event = redacted_event(job, mine)
         try:
-            publish(rt.get_publisher(), event.to_message())
+            rt.get_publisher().publish(event.to_message())
         except TRANSIENT_ERRORS as exc:
             _retry_later(rt, job, exc)
             continue
@@ -199,7 +192,6 @@ def handle_event(requests: list[Any]) -> str:
     return f"{len(jobs)} redacted"
 
 
-@celery.task(name=PREVIEW_TASK, bind=True, acks_late=False, ignore_result=False)
 def preview(self: Task, request: dict[str, Any]) -> dict[str, str]:
     """Request/response for intake's "check your answers": encrypted both ways."""
     cipher: TextCipher = runtime().extras["cipher"]
@@ -211,3 +203,24 @@ def preview(self: Task, request: dict[str, Any]) -> dict[str, str]:
         "what_would_help": results[1].to_dict() if texts[1] else None,
     }
     return {"ciphertext": cipher.encrypt_json(answer)}
+
+
+def make_worker(routing: Routing) -> Celery:
+    """The redactor's Celery app: the batch task on its events queue, and the preview task."""
+    if _routing and _routing[0] != routing:
+        raise RuntimeError("one redactor worker per process")
+    _routing[:] = [routing]
+    # The worker must hold a whole batch unacknowledged, so it prefetches that many messages.
+    celery = make_celery(RedactorWorkerSettings.service, settings, worker_prefetch_multiplier=BATCH_SIZE)
+    celery.task(
+        name=TASK_NAME,
+        base=Batches,
+        flush_every=BATCH_SIZE,
+        flush_interval=BATCH_WAIT,
+        acks_late=True,
+        reject_on_worker_lost=True,
+    )(handle_event)
+    celery.task(name=PREVIEW_TASK, bind=True, acks_late=False, ignore_result=False)(preview)
+    setup_logging.connect(_logging, weak=False)
+    worker_process_init.connect(_preload, weak=False)
+    return celery

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Float, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin
+from portal_common.models import DeadLetterMixin, InboxMixin
 
 
 class Base(DeclarativeBase):
@@ -39,10 +39,6 @@ class CaseFollowUp(Base):
     redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
     themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
-class Outbox(OutboxMixin, Base):
-    pass
 
 
 class Inbox(InboxMixin, Base):

@@ -1,16 +1,23 @@
 """The training worker: takes in redacted reports and confirms it holds them.
 
-    celery -A services.training.worker worker -Q training.events
+    celery -A portal_ops.workers:training worker -Q training.events
 """
 
+from celery import Celery
+
 from portal_common.messaging import confirm_stored
+from portal_common.routing import Routing
 from portal_common.worker import consumer_worker
 
-from . import models, operations
+from . import operations
+from .models import DeadLetter, Inbox
+from .settings import TrainingWorkerSettings
 
-celery, handle_event = consumer_worker(
-    "training",
-    models,
-    {"report.redacted": operations.add_candidate, "report.followup_added": operations.add_follow_up},
-    after_commit=confirm_stored("training"),
-)
+HANDLERS = {"report.redacted": operations.add_candidate, "report.followup_added": operations.add_follow_up}
+
+
+def make_worker(routing: Routing) -> Celery:
+    celery, _task = consumer_worker(
+        TrainingWorkerSettings, routing, Inbox, DeadLetter, HANDLERS, after_commit=confirm_stored
+    )
+    return celery

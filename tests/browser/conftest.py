@@ -38,9 +38,12 @@ def live_intake(env, stack_factory):
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # A browser test never skips quietly: a machine without Chromium fails here, with the fix.
+    from playwright import sync_api
+
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
+        pytest.fail("Debian's chromium is not installed: run `sudo apt-get install chromium chromium-driver` "
+                    "(make test does this for you when it runs as root)")
     with sync_api.sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield instance

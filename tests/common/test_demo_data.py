@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from portal_common.demo_data import synthetic_report
+from portal_ops.demo_data import synthetic_report
 from services.intake.schemas import ReportInputSchema
 
 

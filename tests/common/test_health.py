@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-
 import pytest
 
+from ..conftest import make_app
 from ..support.processes import free_port
 
 WEB = ("intake", "analytics", "training")
@@ -17,8 +15,8 @@ def app_for(settings_for):
     apps = []
 
     def _app(service: str, **overrides):
-        settings = dataclasses.replace(settings_for(service), **overrides)
-        app = importlib.import_module(f"services.{service}.app").create_app(settings)
+        settings = settings_for(service).model_copy(update=overrides)
+        app = make_app(service, settings)
         apps.append(app)
         return app.test_client()
 

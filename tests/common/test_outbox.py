@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 
 from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
-from portal_common.messaging import make_publisher
+from portal_common.messaging import Publisher, make_sender
 from portal_common.outbox import pending_count, relay_once
+from portal_ops import registry
 from services.intake import operations
 from services.intake.models import Outbox, Submission
 
@@ -29,15 +29,15 @@ def _submit(sessions, cipher, n=1):
 
 
 def _settings(settings_for, redis_url):
-    return dataclasses.replace(settings_for("intake"), redis_url=redis_url)
+    return settings_for("intake", "relay").model_copy(update={"redis_url": redis_url})
 
 
 def test_relay_publishes_each_event_once(private_redis, settings_for, sessions_for):
     settings = _settings(settings_for, private_redis.url)
     sessions = sessions_for("intake")
-    cipher = TextCipher(settings.fernet_keys)
+    cipher = TextCipher(settings_for("intake").fernet_key_list)
     ids = _submit(sessions, cipher, 3)
-    publisher = make_publisher(settings)
+    publisher = Publisher(make_sender(settings), registry.routing())
 
     assert relay_once(sessions, Outbox, publisher) == 3
     assert relay_once(sessions, Outbox, publisher) == 0  # a second pass sends nothing twice
@@ -57,8 +57,8 @@ def test_relay_publishes_each_event_once(private_redis, settings_for, sessions_f
 def test_events_wait_in_the_outbox_while_redis_is_down(private_redis, settings_for, sessions_for):
     settings = _settings(settings_for, private_redis.url)
     sessions = sessions_for("intake")
-    cipher = TextCipher(settings.fernet_keys)
-    publisher = make_publisher(settings)
+    cipher = TextCipher(settings_for("intake").fernet_key_list)
+    publisher = Publisher(make_sender(settings), registry.routing())
     private_redis.stop()
 
     _submit(sessions, cipher, 2)  # intake still accepts: the outbox holds them

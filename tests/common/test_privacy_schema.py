@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from sqlalchemy import Date, DateTime, Time
 
-from portal_common.config import SERVICES
+from portal_ops import registry
+
+SERVICES = registry.NAMES
 
 FORBIDDEN_NAMES = ("ip", "addr", "address_ip", "user_agent", "agent", "referer", "referrer", "cookie", "email")
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_column_can_hold_an_exact_time_or_a_client_identifier(service):
-    metadata = importlib.import_module(f"services.{service}.models").Base.metadata
+    metadata = registry.service(service).metadata
     for table in metadata.sorted_tables:
         for column in table.columns:
             assert not isinstance(column.type, DateTime | Time), f"{table.name}.{column.name} holds a time of day"

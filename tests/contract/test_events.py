@@ -9,7 +9,8 @@ import uuid
 import pytest
 from marshmallow import ValidationError
 
-from portal_common.events import PAYLOAD_SCHEMAS, SUBSCRIPTIONS, derived_id, make_event, parse_message
+from portal_common.events import PAYLOAD_SCHEMAS, derived_id, make_event, parse_message
+from portal_ops import registry
 
 DETAILS = {
     "experience": "witnessed",
@@ -53,10 +54,12 @@ EXAMPLES = {
 }
 
 
-def test_every_schema_has_an_example_and_subscribers():
+def test_every_schema_has_an_example_a_producer_and_subscribers():
     assert set(EXAMPLES) == set(PAYLOAD_SCHEMAS)
+    published = {event for svc in registry.SERVICES for event in svc.publishes}
     for event_type, _version in PAYLOAD_SCHEMAS:
-        assert SUBSCRIPTIONS[event_type], f"{event_type} has no subscriber"
+        assert registry.routing().subscribers_of(event_type), f"{event_type} has no subscriber"
+        assert event_type in published, f"{event_type} has no producer"
 
 
 @pytest.mark.parametrize("key", sorted(PAYLOAD_SCHEMAS))
@@ -85,7 +88,7 @@ def _message(**overrides):
         ({"occurred_at": "2026-11-21T10:17:00Z"}, "occurred_at"),
         ({"type": "report.unknown"}, "type"),
         ({"version": 99}, "type"),
-        ({"producer": "somebody"}, "producer"),
+        ({"producer": "Somebody Else"}, "producer"),
         ({"client_ip": "10.1.2.3"}, "client_ip"),
         ({"id": "not-a-uuid"}, "id"),
     ],

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portal_common.config import VARIABLES
-from portal_common.messaging import queue_for
+from portal_common.crypto import new_key
+from portal_ops import reference, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -24,36 +24,43 @@ PORTAL_SERVICES = {name: spec for name, spec in SERVICES.items() if spec.get("im
 def _resolve(target: str):
     module, _, attr = target.partition(":")
     mod = importlib.import_module(module)
-    return getattr(mod, attr.rstrip("()")) if attr else mod
+    return getattr(mod, attr.split("(")[0]) if attr else mod
 
 
-def test_every_portal_process_is_in_compose():
+def test_every_portal_process_in_the_registry_is_in_compose():
     commands = [" ".join(spec["command"]) for spec in PORTAL_SERVICES.values()]
-    for service in ("intake", "analytics", "training"):
-        assert any(f"services.{service}.app:create_app()" in c for c in commands)
-    for service in ("intake", "redactor", "analytics", "training"):
-        assert any(f"services.{service}.worker" in c and queue_for(service) in c for c in commands)
+    for svc in registry.web_services():
+        assert any(f"portal_ops.wsgi:create_app('{svc.name}')" in c for c in commands), svc.name
+    for svc in registry.SERVICES:
+        if svc.queues:
+            expected = f"portal_ops.workers:{svc.name} worker -Q {','.join(svc.queues)} "
+            assert any(expected in c for c in commands), svc.name
     assert any(c == "portal-relay" for c in commands)
     assert any(c == "portal-migrate" for c in commands)
 
 
 @pytest.mark.parametrize("name", sorted(PORTAL_SERVICES))
-def test_commands_refer_to_things_that_exist(name):
+def test_commands_refer_to_things_that_exist(name, monkeypatch, tmp_path):
+    # A worker's tasks are built with its settings, as in the container (values are placeholders).
+    monkeypatch.setenv("PORTAL_FERNET_KEYS", new_key())
+    monkeypatch.setenv("PORTAL_REDIS_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     command = PORTAL_SERVICES[name]["command"]
     program = command[0]
     if program == "gunicorn":
-        assert command[command.index("-c") + 1] == "python:portal_common.gunicorn_conf"
-        importlib.import_module("portal_common.gunicorn_conf")
+        assert command[command.index("-c") + 1] == "python:portal_ops.gunicorn_conf"
+        importlib.import_module("portal_ops.gunicorn_conf")
         factory = _resolve(command[-1])
         assert callable(factory)
+        assert command[-1].split("'")[1] in registry.BY_NAME
     elif program == "celery":
-        module = _resolve(command[command.index("-A") + 1])
-        app = module.celery
+        target = command[command.index("-A") + 1]
+        app = _resolve(target)
         queues = command[command.index("-Q") + 1].split(",")
         app.loader.import_default_modules()
-        service = command[command.index("-A") + 1].split(".")[1]
-        assert f"{service}.handle_event" in app.tasks
-        assert queue_for(service) in queues
+        service = registry.service(target.split(":")[1])
+        assert f"{service.name}.handle_event" in app.tasks
+        assert queues == list(service.queues)
     else:
         assert program in SCRIPTS, f"{program} is not a console script of the project"
         _resolve(SCRIPTS[program].replace(":main", ""))
@@ -75,16 +82,10 @@ def test_files_mounted_and_built_exist():
 
 
 def test_environment_names_are_known_variables():
-    known = set()
-    for var in VARIABLES:
-        if "{service}" in var.name:
-            known |= {var.name.format(service=s.upper()) for s in var.services or ("INTAKE",)}
-            known |= {var.name.format(service=s) for s in ("INTAKE", "REDACTOR", "ANALYTICS", "TRAINING")}
-        else:
-            known.add(var.name)
-    env = PORTAL_SERVICES["intake"]["environment"]
-    for key in env:
-        assert key in known, f"{key} is not a configuration variable the code reads"
+    known = {doc.name for _process, cls in reference._processes() for doc in cls.variables()}
+    for spec in [*PORTAL_SERVICES.values(), COMPOSE.get("x-portal-env", {})]:
+        for key in spec.get("environment", {}) if isinstance(spec, dict) else []:
+            assert key in known, f"{key} is not a configuration variable the code reads"
 
 
 def test_redis_is_persistent_and_proxy_hides_reporters():

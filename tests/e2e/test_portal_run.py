@@ -32,7 +32,7 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update(PORTAL_DATA_DIR=str(tmp_path / "var"), PORTAL_RESEND_INTERVAL="5")
     proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "portal_common.runner", "--port", str(port), "--redis-port", str(redis_port)],
+        [sys.executable, "-m", "portal_ops.runner", "--port", str(port), "--redis-port", str(redis_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )

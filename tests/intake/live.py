@@ -14,8 +14,8 @@ def start_intake_web(stack) -> str:
     stack.env["PORTAL_WEB_WORKERS"] = "1"
     stack._spawn(  # noqa: SLF001 - same process group and log folder as the workers
         "intake-web",
-        [sys.executable, "-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf",
-         "-b", f"127.0.0.1:{port}", "services.intake.app:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
+         "-b", f"127.0.0.1:{port}", "portal_ops.wsgi:create_app('intake')"],
     )
     url = f"http://127.0.0.1:{port}"
 

@@ -169,13 +169,13 @@ def test_the_openapi_document_describes_the_api(client):
 
 
 def test_receipt_codes_survive_a_secret_key_rotation_when_a_receipt_key_is_set(settings_for):
-    import dataclasses
+    from pydantic import SecretStr
 
-    from services.intake.app import create_app
+    from ..conftest import make_app
 
-    base = dataclasses.replace(settings_for("intake"), receipt_key="r" * 40)
-    before = create_app(base)
-    after = create_app(dataclasses.replace(base, secret_key="n" * 40))
+    base = settings_for("intake").model_copy(update={"receipt_key": SecretStr("r" * 40)})
+    before = make_app("intake", base)
+    after = make_app("intake", base.model_copy(update={"secret_key": SecretStr("n" * 40)}))
     try:
         code = "apple-brave-cedar-delta-eagle-fable"
         keys = [app.extensions["portal"]["receipts"].lookup_key(code) for app in (before, after)]

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from sqlalchemy import select
 
 from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
+from portal_common.events import make_event
+from portal_ops import registry
 from services.intake import operations
 from services.intake.models import REDACTED, Outbox, Submission
 
+from ..contract.test_events import EXAMPLES
+
+CONFIRMERS = registry.routing().confirmers_of("report.redacted")
+
 
 def _submit(sessions, settings, n=1):
-    cipher = TextCipher(settings.fernet_keys)
+    cipher = TextCipher(settings.fernet_key_list)
     ids = []
     with unit_of_work(sessions) as session:
         for i in range(n):
@@ -25,12 +32,13 @@ def _submit(sessions, settings, n=1):
 
 def _sweep(sessions):
     with unit_of_work(sessions) as session:
-        return operations.sweep_unconfirmed(session)
+        return operations.sweep_unconfirmed(session, CONFIRMERS)
 
 
-def _pending_outbox(sessions):
+def _pending_outbox(sessions, with_message=False):
     with unit_of_work(sessions) as session:
-        return [(r.event_type, r.targets) for r in session.scalars(select(Outbox).where(Outbox.sent.is_(False)))]
+        rows = session.scalars(select(Outbox).where(Outbox.sent.is_(False)))
+        return [(r.event_type, r.targets, *([r.message] if with_message else [])) for r in rows]
 
 
 def test_a_pending_report_is_re_sent_after_one_quiet_sweep(sessions_for, settings_for):
@@ -59,9 +67,13 @@ def test_only_the_consumer_that_did_not_confirm_gets_it_again(sessions_for, sett
         row.themes, row.entity_counts = [], {"PERSON": 1}
         row.risk = {"score": 0.0, "reasons": [], "needs_review": False}
         row.confirmed_by = ["analytics"]
+        payload = {**EXAMPLES[("report.redacted", 1)], "report_id": uuid.UUID(report_id)}
+        row.redacted_message = make_event("report.redacted", payload, "redactor").to_message()
+        received = row.redacted_message
     _sweep(sessions)
     assert _sweep(sessions) == 1
-    assert _pending_outbox(sessions) == [("report.redacted", ["training"])]
+    # The redactor's own message goes out again, verbatim, to the consumer that is missing.
+    assert _pending_outbox(sessions, with_message=True) == [("report.redacted", ["training"], received)]
 
 
 def test_a_report_past_the_limit_is_left_to_an_operator(sessions_for, settings_for, caplog):

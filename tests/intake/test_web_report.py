@@ -158,15 +158,12 @@ def test_a_checked_report_is_still_accepted_while_redis_is_down(forms, sessions,
 
 def test_a_database_outage_answers_503_and_keeps_every_answer(settings_for, fake_preview):
     """Nothing is lost: the form comes back with what the person typed, ready to send again."""
-    import dataclasses
-
-    from services.intake.app import create_app
-
+    from ..conftest import make_app
     from ..support.processes import free_port
     from .conftest import FormClient
 
     down = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
-    app = create_app(dataclasses.replace(settings_for("intake"), database_url=down))
+    app = make_app("intake", settings_for("intake").model_copy(update={"database_url": down}))
     try:
         forms = FormClient(app.test_client())
         draft = draft_from(forms.post("/report/check", ANSWERS))

@@ -9,10 +9,10 @@ import uuid
 import pytest
 import redis
 
-from portal_common.config import load_settings
 from portal_common.crypto import TextCipher, new_key
 from portal_common.events import make_event
-from portal_common.messaging import make_publisher, publish
+from portal_common.messaging import Publisher, make_sender
+from portal_ops import registry
 from services.intake.models import COMPLETE, Submission
 from services.redactor.models import DeadLetter
 
@@ -59,7 +59,8 @@ def test_a_poison_message_in_a_batch_spares_the_others(env, intake_app, stack_fa
     week = dt.date(2026, 11, 16)
     payload = {"report_id": uuid.uuid4(), "ciphertext": stranger, "submitted_week": week, "details": {}}
     poison = make_event("report.submitted", payload, "intake")
-    publish(make_publisher(load_settings("intake", env)), poison.to_message())
+    settings = registry.service("intake").worker_settings.from_env(env)
+    Publisher(make_sender(settings), registry.routing()).publish(poison.to_message())
     broker = redis.Redis.from_url(machine_redis)
     wait_for(lambda: broker.llen("redactor.events") == 6, 60, message="six messages waiting")
 

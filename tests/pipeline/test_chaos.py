@@ -44,10 +44,11 @@ def chaos_env(env, private_redis):
 
 @pytest.fixture
 def chaos_app(chaos_env):
-    from portal_common.config import load_settings
-    from services.intake.app import create_app
+    from portal_ops import registry
 
-    app = create_app(load_settings("intake", chaos_env))
+    from ..conftest import make_app
+
+    app = make_app("intake", registry.service("intake").web.settings.from_env(chaos_env))
     yield app
     app.extensions["portal"]["engine"].dispose()
 

@@ -11,7 +11,7 @@ import pytest
 
 from portal_common.db import unit_of_work
 from portal_common.events import make_event
-from portal_common.messaging import make_publisher, publish, queue_for, task_for
+from portal_common.messaging import queue_for, task_for
 from services.analytics.models import DeadLetter, Report
 
 from ..contract.test_events import EXAMPLES
@@ -22,18 +22,18 @@ pytestmark = [pytest.mark.pipeline]
 
 def _dlq(env, *args):
     return subprocess.run(
-        [sys.executable, "-m", "portal_common.deadletter_cli", *args],
+        [sys.executable, "-m", "portal_ops.deadletter", *args],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
     )
 
 
-def test_poison_is_parked_and_a_repaired_message_replays(env, settings_for, stack_factory, count_rows, sessions_for):
+def test_poison_is_parked_and_a_repaired_message_replays(env, publisher_for, stack_factory, count_rows, sessions_for):
     stack = stack_factory(env)
     stack.start_worker("analytics")
-    publisher = make_publisher(settings_for("analytics"))
+    publisher = publisher_for("analytics")
 
     # A message no schema accepts: parked at once, acknowledged, not retried.
-    publisher.send_task(task_for("analytics"), args=[{"type": "report.redacted", "id": "nope"}],
+    publisher.app.send_task(task_for("analytics"), args=[{"type": "report.redacted", "id": "nope"}],
                         queue=queue_for("analytics"), ignore_result=True)
     wait_for(lambda: count_rows("analytics", DeadLetter) == 1, 60, message="poison parked")
 
@@ -51,15 +51,15 @@ def test_poison_is_parked_and_a_repaired_message_replays(env, settings_for, stac
     _dlq(full_env, "replay", "--service", "analytics", str(listed[1]["id"]))
     wait_for(lambda: count_rows("analytics", Report) == 1, 60, message="replayed event applied")
     assert _dlq(full_env, "list", "--service", "analytics").stdout.strip().count("\n") == 0  # one left
-    assert publish(publisher, event.to_message(), ["analytics"]) == ["analytics"]  # and again: no double
+    assert publisher.publish(event.to_message(), ["analytics"]) == ["analytics"]  # and again: no double
     wait_for(lambda: "event duplicate ignored" in stack.logs(), 30, message="duplicate seen")
     assert count_rows("analytics", Report) == 1
 
 
-def test_every_worker_answers_a_ping(env, stack_factory, settings_for):
+def test_every_worker_answers_a_ping(env, stack_factory, publisher_for):
     stack = stack_factory(env)
     stack.start_all()
-    publisher = make_publisher(settings_for("intake"))
+    publisher = publisher_for("intake").app
 
     def names():
         return {next(iter(reply)).split("-")[0] for reply in publisher.control.ping(timeout=1.0)}

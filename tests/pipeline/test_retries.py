@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from portal_common.events import make_event
-from portal_common.messaging import make_publisher, publish
 from services.analytics.models import DeadLetter, Report
 
 from ..contract.test_events import EXAMPLES
@@ -18,7 +17,7 @@ pytestmark = [pytest.mark.pipeline]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_database_error_is_retried_then_applied(env, databases, settings_for, stack_factory, count_rows):
+def test_database_error_is_retried_then_applied(env, databases, publisher_for, stack_factory, count_rows):
     # SQLite reports a missing table as an OperationalError, the same class as "database is
     # locked" or a dropped connection: exactly what the worker must treat as transient.
     engine = create_engine(databases.urls["analytics"])
@@ -27,7 +26,7 @@ def test_database_error_is_retried_then_applied(env, databases, settings_for, st
     stack = stack_factory({**env, "PORTAL_TASK_MAX_RETRIES": "20"})
     stack.start_worker("analytics")
     event = make_event("report.redacted", {**EXAMPLES[("report.redacted", 1)], "report_id": uuid.uuid4()}, "redactor")
-    publish(make_publisher(settings_for("analytics")), event.to_message(), ["analytics"])
+    publisher_for("analytics").publish(event.to_message(), ["analytics"])
 
     wait_for(lambda: stack.logs().count("transient failure, retrying") >= 2, 60, message="two retries")
     with engine.begin() as conn:

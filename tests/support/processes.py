@@ -13,14 +13,11 @@ from pathlib import Path
 
 import redis
 
+from portal_ops import registry
+
 ROOT = Path(__file__).resolve().parents[2]
 
-QUEUES = {
-    "intake": "intake.events",
-    "redactor": "redactor.events,redactor.preview",
-    "analytics": "analytics.events",
-    "training": "training.events",
-}
+QUEUES = {svc.name: ",".join(svc.queues) for svc in registry.SERVICES if svc.queues}
 
 
 def free_port() -> int:
@@ -89,14 +86,14 @@ class Stack:
 
     def start_worker(self, service: str) -> None:
         cmd = [
-            sys.executable, "-m", "celery", "-A", f"services.{service}.worker", "worker",
+            sys.executable, "-m", "celery", "-A", f"portal_ops.workers:{service}", "worker",
             "-Q", QUEUES[service], "-c", "1", "-P", "solo", "-n", f"{service}-{time.monotonic_ns()}@test",
             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
         ]
         self._spawn(f"{service}-worker", cmd)
 
     def start_relay(self) -> None:
-        self._spawn("relay", [sys.executable, "-m", "portal_common.relay"])
+        self._spawn("relay", [sys.executable, "-m", "portal_ops.relay"])
 
     def start_all(self) -> None:
         for service in QUEUES:

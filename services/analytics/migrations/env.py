@@ -1,3 +1,4 @@
 from portal_common.alembic_env import run
+from services.analytics.models import Base
 
-run("analytics")
+run(Base.metadata)

@@ -1,3 +1,4 @@
 from portal_common.alembic_env import run
+from services.intake.models import Base
 
-run("intake")
+run(Base.metadata)

@@ -1,3 +1,4 @@
 from portal_common.alembic_env import run
+from services.redactor.models import Base
 
-run("redactor")
+run(Base.metadata)

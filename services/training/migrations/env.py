@@ -1,3 +1,4 @@
 from portal_common.alembic_env import run
+from services.training.models import Base
 
-run("training")
+run(Base.metadata)

@@ -88,12 +88,13 @@ def synthetic_report(rng: random.Random) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from portal_common.crypto import TextCipher
+    from portal_common.db import make_engine, make_session_factory, unit_of_work
+    from portal_common.settings import ConfigError
     from services.intake.operations import submit_report
     from services.intake.schemas import ReportInputSchema
+    from services.intake.settings import IntakeWebSettings
 
-    from .config import ConfigError, load_settings
-    from .crypto import TextCipher
-    from .db import make_engine, make_session_factory, unit_of_work
     from .runner import dev_secrets
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in dev_secrets(data_dir).items():
         env.setdefault(key, value)
     try:
-        settings = load_settings("intake", env)
+        settings = IntakeWebSettings.from_env(env)
     except ConfigError as exc:
         print(f"demo-data: {exc}", file=sys.stderr)
         return 2
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    cipher = TextCipher(settings.fernet_keys)
+    cipher = TextCipher(settings.fernet_key_list)
     rng = random.Random(args.seed)  # noqa: S311 - reproducible synthetic data, not secrets
     schema = ReportInputSchema()
     for _ in range(args.count):

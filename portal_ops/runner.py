@@ -18,18 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, load_settings
-from .crypto import new_key
-from .messaging import PREVIEW_QUEUE, queue_for
-from .migrate import upgrade
+from portal_common.crypto import new_key
+from portal_common.settings import ConfigError
 
-WEB = (("intake", 0), ("analytics", 1), ("training", 2))
-WORKERS = {
-    "intake": queue_for("intake"),
-    "redactor": f"{queue_for('redactor')},{PREVIEW_QUEUE}",
-    "analytics": queue_for("analytics"),
-    "training": queue_for("training"),
-}
+from . import registry
+from .migrate import database_url, upgrade
 
 
 def dev_secrets(data_dir: Path) -> dict[str, str]:
@@ -37,7 +30,8 @@ def dev_secrets(data_dir: Path) -> dict[str, str]:
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         lines = [f"PORTAL_FERNET_KEYS={new_key()}"]
-        lines += [f"PORTAL_{s.upper()}_SECRET_KEY={secrets.token_urlsafe(48)}" for s, _ in WEB]
+        lines += [f"{svc.web.settings.env_name('secret_key')}={secrets.token_urlsafe(48)}"
+                  for svc in registry.web_services() if svc.web]
         path.touch(mode=0o600)
         path.write_text("\n".join(lines) + "\n")
     values = {}
@@ -73,19 +67,23 @@ def build_env(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
 def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, list[str]]]:
     py = sys.executable
     procs = []
-    for service, offset in WEB:
-        port = args.port + offset
-        procs.append((f"{service}-web", [
-            py, "-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf",
-            "-b", f"{args.host}:{port}", f"services.{service}.app:create_app()",
+    for svc in registry.web_services():
+        assert svc.web is not None
+        port = args.port + svc.web.port_offset
+        procs.append((f"{svc.name}-web", [
+            py, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
+            "-b", f"{args.host}:{port}", f"portal_ops.wsgi:create_app('{svc.name}')",
         ]))
-    for service, queues in WORKERS.items():
-        procs.append((f"{service}-worker", [
-            py, "-m", "celery", "-A", f"services.{service}.worker", "worker",
-            "-Q", queues, "-c", "1", "-n", f"{service}@%h", "--without-gossip",
+    for svc in registry.SERVICES:
+        if not svc.queues:
+            continue
+        procs.append((f"{svc.name}-worker", [
+            py, "-m", "celery", "-A", f"portal_ops.workers:{svc.name}", "worker",
+            "-Q", ",".join(svc.queues), "-c", "1", "-n", f"{svc.name}@%h", "--without-gossip",
             "--without-mingle", "-l", env.get("PORTAL_LOG_LEVEL", "INFO"),
         ]))
-    procs.append(("relay", [py, "-m", "portal_common.relay"]))
+    if registry.relays():
+        procs.append(("relay", [py, "-m", "portal_ops.relay"]))
     return procs
 
 
@@ -102,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
     env, embedded = build_env(args)
     try:
-        for service in WORKERS:
-            settings = load_settings(service, env)
-            upgrade(service, settings.database_url)
+        for name in registry.NAMES:
+            upgrade(name, database_url(name, env))
+        # Every process's settings, checked before anything starts.
+        for svc in registry.SERVICES:
+            for settings_cls in svc.settings_classes():
+                settings_cls.from_env(env)
     except ConfigError as exc:
         print(f"portal-run: {exc}", file=sys.stderr)
         if embedded is not None:
@@ -116,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         children.append((name, subprocess.Popen(cmd, env=env)))  # noqa: S603 - our own argv
 
     print("\nThe portal is running:")
-    for service, offset in WEB:
-        print(f"  {service:<10} http://{args.host}:{args.port + offset}/")
+    for svc in registry.web_services():
+        assert svc.web is not None
+        print(f"  {svc.name:<10} http://{args.host}:{args.port + svc.web.port_offset}/")
     print(f"  broker     {env['PORTAL_REDIS_URL']}{' (embedded)' if embedded else ''}")
     print("Press Ctrl-C to stop.\n", flush=True)
 

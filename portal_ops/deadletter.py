@@ -8,36 +8,48 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
+from functools import cache
 
 from sqlalchemy import select
 
-from .config import SERVICES, ConfigError, load_settings
-from .db import make_engine, make_session_factory, unit_of_work
-from .messaging import make_publisher, queue_for, task_for
-from .relay import _relay_env
+from portal_common.db import make_engine, make_session_factory, unit_of_work
+from portal_common.messaging import WorkerSettings, make_sender, queue_for, task_for
+from portal_common.settings import ConfigError
+
+from . import registry
+
+
+@cache
+def tool_settings(service: str) -> type[WorkerSettings]:
+    """What this tool reads for a service: its database and the broker, no secrets."""
+    database = registry.service(service).database
+    return type(
+        f"{database.__name__}DeadLetterTool",
+        (WorkerSettings, database),
+        {"model_config": database.model_config, "__module__": __name__},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="dead letters not yet replayed (add --all for every one)")
-    listing.add_argument("--service", required=True, choices=SERVICES)
+    listing.add_argument("--service", required=True, choices=registry.NAMES)
     listing.add_argument("--all", action="store_true")
     replay = sub.add_parser("replay", help="send dead letters back to the service's queue")
-    replay.add_argument("--service", required=True, choices=SERVICES)
+    replay.add_argument("--service", required=True, choices=registry.NAMES)
     replay.add_argument("ids", nargs="*", type=int)
     replay.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
     args = parser.parse_args(argv)
 
     try:
-        settings = load_settings(args.service, _relay_env(args.service))
+        settings = tool_settings(args.service).load()
     except ConfigError as exc:
         print(f"portal-dlq: {exc}", file=sys.stderr)
         return 2
-    model = importlib.import_module(f"services.{args.service}.models").DeadLetter
+    model = registry.service(args.service).dead_letters
     sessions = make_session_factory(make_engine(settings.database_url))
 
     if args.command == "list":
@@ -58,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.ids and not args.all:
         parser.error("name dead-letter ids to replay, or --all")
-    settings.require_redis()
-    publisher = make_publisher(settings)
+    try:
+        settings.require_redis()
+    except ConfigError as exc:
+        print(f"portal-dlq: {exc}", file=sys.stderr)
+        return 2
+    publisher = make_sender(settings)
     replayed = 0
     with unit_of_work(sessions) as session:
         query = select(model).where(model.replayed.is_(False))

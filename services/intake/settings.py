@@ -1,0 +1,64 @@
+"""Intake's settings, one class per process type (web app, worker, relay)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, SecretStr, field_validator
+
+from portal_common.messaging import WorkerSettings
+from portal_common.settings import CipherSettings, DatabaseSettings, service_prefix, shared
+from portal_common.web import WebAppSettings
+
+NAME = "intake"
+
+
+class IntakeDatabase(DatabaseSettings):
+    service: ClassVar[str] = NAME
+    model_config = service_prefix(NAME)
+
+
+class IntakeWebSettings(WebAppSettings, CipherSettings, IntakeDatabase):
+    """The reporter-facing web app and its JSON API."""
+
+    model_config = service_prefix(NAME)
+
+    receipt_key: SecretStr | None = Field(
+        None,
+        description="Secret from which receipt-code look-up keys are derived (at least 32 characters). "
+        "Empty: derived from PORTAL_INTAKE_SECRET_KEY, so rotating that key would invalidate every "
+        "receipt code; set this in production so the two can change independently.",
+    )
+
+    @field_validator("receipt_key")
+    @classmethod
+    def _receipt_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @property
+    def receipt_secret(self) -> str:
+        chosen = self.receipt_key or self.secret_key
+        return chosen.get_secret_value()
+
+
+class IntakeWorkerSettings(WorkerSettings, IntakeDatabase):
+    """The worker that learns when a report is redacted and held downstream."""
+
+    model_config = service_prefix(NAME)
+
+
+class IntakeRelaySettings(WorkerSettings, IntakeDatabase):
+    """The relay: publishes the outbox and re-sends what was never confirmed."""
+
+    model_config = service_prefix(NAME)
+
+    relay_interval: float = Field(
+        0.5, ge=0.05, le=60, validation_alias=shared("PORTAL_RELAY_INTERVAL"),
+        description="Seconds between outbox relay passes.",
+    )
+    resend_interval: float = Field(
+        120, ge=0.5, le=86400, validation_alias=shared("PORTAL_RESEND_INTERVAL"),
+        description="Seconds between sweeps that re-publish reports not yet confirmed redacted and stored.",
+    )

@@ -1,0 +1,24 @@
+"""Training's settings, one class per process type (web app, worker)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from portal_common.messaging import WorkerSettings
+from portal_common.settings import DatabaseSettings, service_prefix
+from portal_common.web import WebAppSettings
+
+NAME = "training"
+
+
+class TrainingDatabase(DatabaseSettings):
+    service: ClassVar[str] = NAME
+    model_config = service_prefix(NAME)
+
+
+class TrainingWebSettings(WebAppSettings, TrainingDatabase):
+    model_config = service_prefix(NAME)
+
+
+class TrainingWorkerSettings(WorkerSettings, TrainingDatabase):
+    model_config = service_prefix(NAME)
