@@ -35,31 +35,24 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _choice(field: str) -> validate.OneOf:
-    return validate.OneOf(taxonomy.codes(taxonomy.FIELDS[field][0]))
+def _detail_field(question: taxonomy.Question) -> fields.Field:
+    if question.choices is None:
+        return fields.String(
+            validate=validate.Regexp(taxonomy.MONTH_PATTERN, error="Use the form YYYY-MM."), allow_none=True
+        )
+    one = fields.String(validate=validate.OneOf(taxonomy.codes(question.choices)))
+    if question.multiple:
+        return fields.List(one, load_default=list)
+    return fields.String(validate=validate.OneOf(taxonomy.codes(question.choices)), allow_none=True)
 
 
-class ReportDetailsSchema(_Strict):
-    """The structured answers: taxonomy codes only, never free text."""
+# The structured answers: taxonomy codes only, never free text. Built from the taxonomy's
+# questions, so a new question reaches every event without an edit here.
+ReportDetailsSchema: type[Schema] = _Strict.from_dict(
+    {q.name: _detail_field(q) for q in taxonomy.QUESTIONS}, name="ReportDetailsSchema"
+)
 
-    experience = fields.String(validate=_choice("experience"), allow_none=True)
-    characteristics = fields.List(fields.String(validate=_choice("characteristics")), load_default=list)
-    sources = fields.List(fields.String(validate=_choice("sources")), load_default=list)
-    setting = fields.String(validate=_choice("setting"), allow_none=True)
-    staff_group = fields.String(validate=_choice("staff_group"), allow_none=True)
-    internationally_recruited = fields.String(
-        validate=_choice("internationally_recruited"), allow_none=True
-    )
-    occurred_month = fields.String(
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use the form YYYY-MM."),
-        allow_none=True,
-    )
-    impact = fields.String(validate=_choice("impact"), allow_none=True)
-    raised_formally = fields.String(validate=_choice("raised_formally"), allow_none=True)
-
-
-# The structured answers every service receives, in the order the form asks them.
-DETAIL_FIELDS: tuple[str, ...] = tuple(ReportDetailsSchema().fields)
+DETAIL_FIELDS: tuple[str, ...] = taxonomy.DETAIL_FIELDS
 
 
 class ReportSubmittedV1(_Strict):

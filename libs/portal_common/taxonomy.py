@@ -118,17 +118,42 @@ THEMES = (
     Choice("pregnancy_caring", "Pregnancy, maternity and caring"),
 )
 
-# Field name -> (choices, several allowed?)
+@dataclass(frozen=True)
+class Question:
+    """One structured question of the report form, as every service sees it.
+
+    ``choices`` is None for a month (YYYY-MM). The form, the API schema, the event schema
+    and the analytics columns are built from or checked against this list, so adding a
+    question is one edit here (plus a migration for the services that store it).
+    """
+
+    name: str
+    summary: str  # how "check your answers" names it
+    choices: tuple[Choice, ...] | None = None
+    multiple: bool = False
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("experience", "Did it happen to you or did you see it", EXPERIENCE),
+    Question("characteristics", "What it related to", CHARACTERISTICS, multiple=True),
+    Question("sources", "Who it came from", SOURCES, multiple=True),
+    Question("setting", "Where it happened", SETTINGS),
+    Question("staff_group", "Your staff group", STAFF_GROUPS),
+    Question("internationally_recruited", "Recruited from overseas", INTERNATIONALLY_RECRUITED),
+    Question("occurred_month", "When it happened"),
+    Question("impact", "How it affected you", IMPACT),
+    Question("raised_formally", "Raised formally as well", RAISED_FORMALLY),
+)
+
+# The structured answers every service receives, in the order the form asks them.
+DETAIL_FIELDS: tuple[str, ...] = tuple(q.name for q in QUESTIONS)
+
+# Field name -> (choices, several allowed?), for the questions that offer choices.
 FIELDS: dict[str, tuple[tuple[Choice, ...], bool]] = {
-    "experience": (EXPERIENCE, False),
-    "characteristics": (CHARACTERISTICS, True),
-    "sources": (SOURCES, True),
-    "setting": (SETTINGS, False),
-    "staff_group": (STAFF_GROUPS, False),
-    "internationally_recruited": (INTERNATIONALLY_RECRUITED, False),
-    "impact": (IMPACT, False),
-    "raised_formally": (RAISED_FORMALLY, False),
+    q.name: (q.choices, q.multiple) for q in QUESTIONS if q.choices is not None
 }
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 THEME_CODES = frozenset(t.code for t in THEMES)
 
