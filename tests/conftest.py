@@ -13,7 +13,6 @@ from portal_common.crypto import new_key
 from portal_common.db import make_engine, make_session_factory
 from portal_common.messaging import Publisher, make_sender
 from portal_ops import registry
-from portal_ops.migrate import upgrade
 
 from .support.databases import Databases
 from .support.processes import RedisServer, Stack
@@ -65,13 +64,36 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    """Each backend's databases, migrated once per test session."""
+    made: dict[str, Databases] = {}
+
+    def _template(backend: str) -> Databases:
+        if backend not in made:
+            made[backend] = Databases(backend, tmp_path_factory.mktemp(f"template-{backend}")).migrate()
+        return made[backend]
+
+    yield _template
+    for dbs in made.values():
+        dbs.drop()
+
+
 @pytest.fixture
-def databases(backend, tmp_path):
-    dbs = Databases(backend, tmp_path)
-    for service in registry.NAMES:
-        upgrade(service, dbs.urls[service])
-    yield dbs
-    dbs.drop()
+def databases(backend, tmp_path, request, migrated_templates):
+    """Migrated, empty databases for every service (see tests/support/databases.py)."""
+    if backend == "sqlite":
+        yield migrated_templates("sqlite").copy_to(tmp_path)
+        return
+    if "stack_factory" in request.fixturenames:
+        dbs = Databases(backend, tmp_path).migrate()  # workers may outlive the test's own writes
+        yield dbs
+        dbs.drop()
+        return
+    shared = migrated_templates(backend)
+    shared.empty()
+    yield shared
+    shared.empty()
 
 
 @pytest.fixture
