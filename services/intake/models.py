@@ -32,7 +32,7 @@ class Submission(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=PENDING, index=True)
     # How many re-send sweeps found it unconfirmed (a counter, not a clock).
     unconfirmed_sweeps: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    # How many times the sweep has re-sent it; it stops at operations.RESEND_LIMIT.
+    # How many times the sweep has re-sent it; it stops at operations.delivery.RESEND_LIMIT.
     resend_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     redacted_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     redacted_help: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -8,13 +8,16 @@ result backend. The call is short and bounded; a slow or absent redactor is repo
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeout
 
 from portal_common.crypto import InvalidToken, TextCipher
-from portal_common.messaging import PREVIEW_QUEUE, PREVIEW_TASK, TRANSIENT_ERRORS
+from portal_common.messaging import PREVIEW_QUEUE, PREVIEW_TASK, TRANSIENT_ERRORS, make_sender
+from portal_common.settings import BrokerSettings
 
 log = logging.getLogger("portal.intake")
 
@@ -84,3 +87,24 @@ def request_preview(publisher, cipher: TextCipher, account: str, what_would_help
         account=RedactedText.from_result(plain["account"]),
         what_would_help=RedactedText.from_result(help_result) if help_result else None,
     )
+
+
+class Redactor:
+    """The preview call as intake makes it: its publisher is made on first use, once."""
+
+    def __init__(self, settings: BrokerSettings, cipher: TextCipher, timeout: float = PREVIEW_TIMEOUT):
+        self._settings = settings
+        self._cipher = cipher
+        self._timeout = timeout
+        self._publisher: Celery | None = None
+        self._lock = threading.Lock()
+
+    def publisher(self) -> Celery:
+        with self._lock:
+            if self._publisher is None:
+                self._publisher = make_sender(self._settings)
+            return self._publisher
+
+    def preview(self, account: str, what_would_help: str | None) -> Preview:
+        """The redacted text; raises PreviewUnavailable. Never call it inside a transaction."""
+        return request_preview(self.publisher(), self._cipher, account, what_would_help, self._timeout)

@@ -30,6 +30,28 @@ class IntakeWebSettings(WebAppSettings, CipherSettings, IntakeDatabase):
         "receipt code; set this in production so the two can change independently.",
     )
 
+    report_limit: str = Field(
+        "60 per hour",
+        description="Reports (checks and sends, web and API together) one client address may make, as a "
+        "flask-limiter rate string. Many staff share one address behind an NHS network: see the README.",
+    )
+    wrong_code_limit: str = Field(
+        "10 per 10 minutes;30 per day",
+        description="Wrong receipt codes one client address may try (only misses count), as a "
+        "flask-limiter rate string.",
+    )
+
+    @field_validator("report_limit", "wrong_code_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"is not a rate limit such as '60 per hour', got {value!r}") from None
+        return value
+
     @field_validator("receipt_key")
     @classmethod
     def _receipt_key(cls, value: SecretStr | None) -> SecretStr | None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.intake import api, views_receipt, views_report
+from services.intake import preview
 from services.intake.preview import Preview, PreviewUnavailable, RedactedText
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -39,7 +39,7 @@ def forms(client):
 
 @pytest.fixture
 def sessions(intake_app):
-    return intake_app.extensions["portal"]["sessions"]
+    return intake_app.extensions["intake"].sessions
 
 
 def fake_redact(text: str) -> RedactedText:
@@ -62,9 +62,7 @@ def fake_preview(monkeypatch):
         calls.append((account, what_would_help))
         return Preview(fake_redact(account), fake_redact(what_would_help) if what_would_help else None)
 
-    monkeypatch.setattr(views_report, "request_preview", _preview)
-    monkeypatch.setattr(views_receipt, "request_preview", _preview)
-    monkeypatch.setattr(api, "request_preview", _preview)
+    monkeypatch.setattr(preview, "request_preview", _preview)
     return calls
 
 
@@ -73,9 +71,7 @@ def slow_redactor(monkeypatch):
     def _unavailable(*_a, **_kw):
         raise PreviewUnavailable
 
-    monkeypatch.setattr(views_report, "request_preview", _unavailable)
-    monkeypatch.setattr(views_receipt, "request_preview", _unavailable)
-    monkeypatch.setattr(api, "request_preview", _unavailable)
+    monkeypatch.setattr(preview, "request_preview", _unavailable)
 
 
 def draft_from(response) -> str:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal_common.db import unit_of_work
-from services.intake import receipts
+from services.intake import receipt_codes
 from services.intake.models import FollowUp, Outbox, Submission
 
 
@@ -23,7 +23,7 @@ def test_a_report_is_accepted_with_a_receipt_code_and_stored_only_as_ciphertext(
     body = response.get_json()
     assert set(body) == {"id", "status", "receipt_code"}
     assert body["status"] == "received"
-    assert receipts.normalise(body["receipt_code"]) == body["receipt_code"]
+    assert receipt_codes.normalise(body["receipt_code"]) == body["receipt_code"]
     with unit_of_work(sessions) as session:
         row = session.get(Submission, body["id"])
         assert "really from" not in row.ciphertext
@@ -115,7 +115,7 @@ def test_wrong_codes_are_answered_in_the_same_time_and_then_limited(client, inta
         response = client.post("/api/v1/receipts/lookup", json={"code": code})
         timings[label] = time.monotonic() - started
         assert response.status_code == (200 if label == "right" else 404 if label == "wrong" else 404)
-    floor = receipts.LOOKUP_FLOOR_SECONDS
+    floor = receipt_codes.LOOKUP_FLOOR_SECONDS
     assert all(floor <= t < floor + 0.25 for t in timings.values()), timings
 
     statuses = [client.post("/api/v1/receipts/lookup", json={"code": f"no such code at all {n}"}).status_code
@@ -178,7 +178,7 @@ def test_receipt_codes_survive_a_secret_key_rotation_when_a_receipt_key_is_set(s
     after = make_app("intake", base.model_copy(update={"secret_key": SecretStr("n" * 40)}))
     try:
         code = "apple-brave-cedar-delta-eagle-fable"
-        keys = [app.extensions["portal"]["receipts"].lookup_key(code) for app in (before, after)]
+        keys = [app.extensions["intake"].receipt_keys.lookup_key(code) for app in (before, after)]
         assert keys[0] == keys[1]
     finally:
         for app in (before, after):

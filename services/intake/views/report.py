@@ -6,18 +6,13 @@ one sealed hidden field (security.DraftSealer), which can be sent only once.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal_common import taxonomy
-from portal_common.db import unit_of_work
 
-from . import operations, receipts
-from .forms import (
+from ..form_values import (
     FIELD_ANCHORS,
     clean_values,
     flatten_errors,
@@ -25,12 +20,12 @@ from .forms import (
     summary_rows,
     values_from_request,
 )
-from .preview import PreviewUnavailable, request_preview
-from .runtime import portal, publisher
-from .schemas import ACCOUNT_MAX, HELP_MAX, ReportInputSchema
-from .security import DraftError, nonce_hash
-
-log = logging.getLogger("portal.intake")
+from ..operations import check_report, send_report
+from ..operations.outcomes import AlreadySent, Invalid, Unavailable
+from ..receipt_status import theme_labels
+from ..schemas import ACCOUNT_MAX, HELP_MAX
+from ..security import DraftError
+from . import intake, log_unavailable
 
 bp = Blueprint("report", __name__, url_prefix="/report")
 
@@ -64,25 +59,21 @@ def render_form(values: dict[str, Any] | None = None, errors: dict[str, str] | N
     )
 
 
+def _already_sent():
+    return render_template("message.html", title="Already sent", kind="already_sent"), 409
+
+
 def form_after_csrf_failure():
     """A stale or missing CSRF token: give the form back with what was typed, nothing stored."""
     values = values_from_request()
     token = request.form.get("draft", "")
     if token:
         try:
-            _nonce, answers = portal()["sealer"].open(token, allow_expired=True)
+            _nonce, answers = intake().sealer.open(token, allow_expired=True)
             values = clean_values(answers)
         except DraftError:
             pass
     return render_form(values, {"_schema": MESSAGES["csrf"]}, status=400)
-
-
-def _validate(values: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    try:
-        return ReportInputSchema().load(values), {}
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return None, flatten_errors(messages)
 
 
 @bp.get("")
@@ -93,31 +84,26 @@ def form():
 @bp.post("/check")
 def check():
     """Validate, then show the redacted version the person is about to send."""
+    ctx = intake()
     token = request.form.get("draft")
     if token is not None:  # "try again" or "check again" from a sealed draft
         try:
-            _nonce, answers = portal()["sealer"].open(token, allow_expired=True)
+            _nonce, answers = ctx.sealer.open(token, allow_expired=True)
         except DraftError:
             return render_form(errors={"_schema": MESSAGES["invalid"]}, status=400)
         values = clean_values(answers)
     else:
         values = values_from_request()
-    data, errors = _validate(values)
-    if data is None:
-        return render_form(values, errors, status=422)
-    preview = None
     try:
-        preview = request_preview(
-            publisher(), portal()["cipher"], data["account"], data.get("what_would_help")
-        )
-    except PreviewUnavailable:
-        preview = None
+        checked = check_report(ctx, values)
+    except Invalid as exc:
+        return render_form(values, flatten_errors(exc.messages), status=422)
     return render_template(
         "check.html",
-        preview=preview,
-        draft=portal()["sealer"].seal(values),
+        preview=checked.preview,
+        draft=ctx.sealer.seal(values),
         rows=summary_rows(values),
-        themes={t.code: t.label for t in taxonomy.THEMES},
+        themes=theme_labels(),
     )
 
 
@@ -125,7 +111,7 @@ def check():
 def change():
     """Back from "check your answers" to the form, with every answer as it was."""
     try:
-        _nonce, answers = portal()["sealer"].open(request.form.get("draft", ""), allow_expired=True)
+        _nonce, answers = intake().sealer.open(request.form.get("draft", ""), allow_expired=True)
     except DraftError:
         return render_form(errors={"_schema": MESSAGES["invalid"]}, status=400)
     return render_form(clean_values(answers))
@@ -133,29 +119,23 @@ def change():
 
 @bp.post("/send")
 def send():
+    ctx = intake()
+    token = request.form.get("draft", "")
     try:
-        nonce, answers = portal()["sealer"].open(request.form.get("draft", ""))
+        nonce, answers = ctx.sealer.open(token)
     except DraftError as exc:
         if exc.reason == "expired":
-            _n, answers = portal()["sealer"].open(request.form.get("draft", ""), allow_expired=True)
+            _n, answers = ctx.sealer.open(token, allow_expired=True)
             return render_form(clean_values(answers), {"_schema": MESSAGES["expired"]}, status=400)
         return render_form(errors={"_schema": MESSAGES["invalid"]}, status=400)
     values = clean_values(answers)
-    data, errors = _validate(values)
-    if data is None:
-        return render_form(values, errors, status=422)
-    code = receipts.new_code()
     try:
-        with unit_of_work(portal()["sessions"]) as session:
-            if not operations.claim_draft(session, nonce_hash(nonce)):
-                return render_template("message.html", title="Already sent", kind="already_sent"), 409
-            operations.submit_report(
-                session, portal()["cipher"], data, receipt_key=portal()["receipts"].lookup_key(code)
-            )
-    except IntegrityError:
-        # Two sends of the same draft raced; the other one stored it.
-        return render_template("message.html", title="Already sent", kind="already_sent"), 409
-    except OperationalError:
-        log.error("database unavailable", extra={"path": request.path})
+        sent = send_report(ctx, values, draft_nonce=nonce)
+    except Invalid as exc:
+        return render_form(values, flatten_errors(exc.messages), status=422)
+    except AlreadySent:
+        return _already_sent()
+    except Unavailable:
+        log_unavailable()
         return render_form(values, {"_schema": MESSAGES["unavailable"]}, status=503)
-    return render_template("sent.html", code=code, words=code.split("-"))
+    return render_template("sent.html", code=sent.receipt_code, words=sent.receipt_code.split("-"))

@@ -9,15 +9,14 @@ says so.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from portal_common import taxonomy
 
-from . import operations, receipts
-from .models import PENDING, Submission
+from .models import PENDING, FollowUp, Submission
+
+FOLLOW_UPS_MAX = 10  # notes one report can carry
 
 
 def stages(submission: Submission) -> list[dict[str, Any]]:
@@ -35,7 +34,8 @@ def actions_for(_themes: list[str]) -> list[dict[str, str]]:
     return []
 
 
-def build(session: Session, submission: Submission) -> dict[str, Any]:
+def build(submission: Submission, notes: Sequence[FollowUp]) -> dict[str, Any]:
+    """The receipt answer (see schemas.ReceiptSchema) from a report and its notes, in order."""
     redacted = submission.status != PENDING
     themes = list(submission.themes or []) if redacted else []
     return {
@@ -46,22 +46,10 @@ def build(session: Session, submission: Submission) -> dict[str, Any]:
         "themes": themes,
         "stages": stages(submission),
         "actions": actions_for(themes),
-        "follow_ups": [
-            {"redacted_text": n.redacted_text, "added_on": n.added_on}
-            for n in operations.follow_ups_of(session, submission)
-        ],
-        "follow_up_accepted": len(operations.follow_ups_of(session, submission)) < operations.FOLLOW_UPS_MAX,
+        "follow_ups": [{"redacted_text": n.redacted_text, "added_on": n.added_on} for n in notes],
+        "follow_up_accepted": len(notes) < FOLLOW_UPS_MAX,
     }
 
 
 def theme_labels() -> dict[str, str]:
     return {t.code: t.label for t in taxonomy.THEMES}
-
-
-def find(session: Session, keys: receipts.ReceiptKeys, raw_code: str) -> Submission | None:
-    """Look a report up by what was typed, in the same time whether it exists or not."""
-    started = time.monotonic()
-    try:
-        return operations.find_by_receipt(session, keys.key_for_input(raw_code))
-    finally:
-        receipts.pad_to_floor(started)

@@ -1,4 +1,8 @@
-"""The report form as the web journey sees it: what was typed, and what the schema needs."""
+"""The web form's values: reading what was typed, the labels shown back, and error messages.
+
+There are no form classes here: the schemas in schemas.py validate, and the views read
+``request.form`` through these helpers.
+"""
 
 from __future__ import annotations
 
@@ -112,19 +116,19 @@ def flatten_errors(messages: dict[str, Any]) -> dict[str, str]:
         if field not in FIELD_ANCHORS:
             unknown.append(field)
             continue
-        flat[field] = _first(value)
+        flat[field] = first_message(value)
     if unknown:
         flat["_schema"] = "The form contained answers we do not recognise. Please check and try again."
     return flat
 
 
-def _first(value: Any) -> str:
+def first_message(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list) and value:
-        return _first(value[0])
+        return first_message(value[0])
     if isinstance(value, dict) and value:
-        return _first(next(iter(value.values())))
+        return first_message(next(iter(value.values())))
     return "Check this answer."
 
 

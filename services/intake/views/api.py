@@ -6,19 +6,22 @@ Bodies are parsed by hand, so every failure answers ``{"errors": {field: [messag
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from flask import jsonify, request
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
 
-from portal_common.db import unit_of_work
-
-from . import operations, receipt_view, receipts
-from .preview import PreviewUnavailable, request_preview
-from .runtime import portal, publisher
-from .schemas import (
+from ..operations import add_note as add_note_to_report
+from ..operations import look_up_receipt, send_report
+from ..operations.outcomes import (
+    Invalid,
+    InvalidNote,
+    NoteLimitReached,
+    NotFound,
+    RedactorUnavailable,
+    Unavailable,
+)
+from ..schemas import (
     FieldErrorsSchema,
     FollowUpAcceptedSchema,
     FollowUpInputSchema,
@@ -27,15 +30,14 @@ from .schemas import (
     ReportAcceptedSchema,
     ReportInputSchema,
 )
-
-log = logging.getLogger("portal.intake")
+from . import intake, log_unavailable
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Anonymous reports and receipts")
 
 NOT_FOUND = "No report has that receipt code."
 
 
-def _errors(messages, status: int):
+def _errors(messages: Any, status: int):
     if not isinstance(messages, dict):
         messages = {"_schema": messages if isinstance(messages, list) else [str(messages)]}
     response = jsonify(errors=messages)
@@ -56,7 +58,7 @@ def _json_body():
 
 
 def _unavailable():
-    log.error("database unavailable", extra={"path": request.path})
+    log_unavailable()
     return _errors({"_schema": ["We cannot take this right now. Nothing has been saved. "
                                 "Please try again shortly."]}, 503)
 
@@ -72,18 +74,12 @@ def create_report():
     if error is not None:
         return error
     try:
-        data = ReportInputSchema().load(body)
-    except ValidationError as exc:
+        sent = send_report(intake(), body)
+    except Invalid as exc:
         return _errors(exc.messages, 422)
-    code = receipts.new_code()
-    try:
-        with unit_of_work(portal()["sessions"]) as session:
-            submission = operations.submit_report(
-                session, portal()["cipher"], data, receipt_key=portal()["receipts"].lookup_key(code)
-            )
-    except OperationalError:
+    except Unavailable:
         return _unavailable()
-    return {"id": submission.id, "status": "received", "receipt_code": code}, 202
+    return {"id": sent.report_id, "status": "received", "receipt_code": sent.receipt_code}, 202
 
 
 @blp.route("/receipts/lookup", methods=["POST"])
@@ -100,16 +96,12 @@ def lookup_receipt():
     if error is not None:
         return error
     try:
-        data = ReceiptInputSchema().load(body)
-    except ValidationError as exc:
+        return look_up_receipt(intake(), body)
+    except Invalid as exc:
         return _errors(exc.messages, 422)
-    try:
-        with unit_of_work(portal()["sessions"]) as session:
-            submission = receipt_view.find(session, portal()["receipts"], data["code"])
-            if submission is None:
-                return _errors({"code": [NOT_FOUND]}, 404)
-            return receipt_view.build(session, submission)
-    except OperationalError:
+    except NotFound:
+        return _errors({"code": [NOT_FOUND]}, 404)
+    except Unavailable:
         return _unavailable()
 
 
@@ -123,29 +115,17 @@ def add_note():
     body, error = _json_body()
     if error is not None:
         return error
-    code = body.get("code") if isinstance(body.get("code"), str) else ""
     try:
-        with unit_of_work(portal()["sessions"]) as session:
-            submission = receipt_view.find(session, portal()["receipts"], code[:200])
-            if submission is None:
-                return _errors({"code": [NOT_FOUND]}, 404)
-            try:
-                data = FollowUpInputSchema().load(body)
-            except ValidationError as exc:
-                return _errors(exc.messages, 422)
-            try:
-                preview = request_preview(publisher(), portal()["cipher"], data["note"], None)
-            except PreviewUnavailable:
-                return _errors({"_schema": ["The service that removes personal details did not "
-                                            "answer in time. Nothing has been saved."]}, 503)
-            added = operations.add_follow_up(session, submission, {
-                "redacted_text": preview.account.redacted,
-                "themes": preview.account.themes,
-                "entity_counts": preview.account.entity_counts,
-                "risk": preview.account.risk,
-            })
-            if added is None:
-                return _errors({"note": ["This report already has the most notes it can take."]}, 422)
-            return {"redacted_text": added.redacted_text, "status": "added"}, 202
-    except OperationalError:
+        added = add_note_to_report(intake(), body)
+    except NotFound:
+        return _errors({"code": [NOT_FOUND]}, 404)
+    except InvalidNote as exc:
+        return _errors(exc.messages, 422)
+    except RedactorUnavailable:
+        return _errors({"_schema": ["The service that removes personal details did not "
+                                    "answer in time. Nothing has been saved."]}, 503)
+    except NoteLimitReached:
+        return _errors({"note": ["This report already has the most notes it can take."]}, 422)
+    except Unavailable:
         return _unavailable()
+    return {"redacted_text": added.redacted_text, "status": "added"}, 202

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from .schemas import ACCOUNT_MAX
+from ..schemas import ACCOUNT_MAX
 
 bp = Blueprint("pages", __name__)
 

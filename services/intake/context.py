@@ -1,0 +1,38 @@
+"""What intake's operations need, built once per app and passed as one typed object.
+
+The web views and the JSON API get it with ``views.intake()``; operations take it as their
+first argument and never reach for Flask's application globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal_common.crypto import TextCipher
+
+from .preview import Redactor
+from .receipt_codes import ReceiptKeys
+from .security import DraftSealer
+from .settings import IntakeWebSettings
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    sessions: sessionmaker[Session]  # one short unit of work at a time (portal_common.db)
+    cipher: TextCipher  # report text on its way to the redactor
+    receipt_keys: ReceiptKeys  # receipt code -> lookup key
+    sealer: DraftSealer  # the web form's checked draft
+    redactor: Redactor  # the redactor's preview, over the backbone
+
+    @classmethod
+    def build(cls, settings: IntakeWebSettings, sessions: sessionmaker[Session]) -> IntakeContext:
+        cipher = TextCipher(settings.fernet_key_list)
+        return cls(
+            sessions=sessions,
+            cipher=cipher,
+            receipt_keys=ReceiptKeys(settings.receipt_secret),
+            sealer=DraftSealer(settings.secret_key.get_secret_value()),
+            redactor=Redactor(settings, cipher),
+        )

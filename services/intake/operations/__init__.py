@@ -1,0 +1,46 @@
+"""Intake's operations, free of Flask: one function per thing a reporter does, and the
+steps the worker and the relay take.
+
+- ``report``: check a report (see it redacted), send it;
+- ``receipt``: look a report up by its receipt code, add a note to it;
+- ``records``: the storage steps those actions are made of (a session in, nothing committed);
+- ``delivery``: what the backbone tells intake, and the re-send sweep;
+- ``events``: the events intake queues;
+- ``outcomes``: why an action did not happen.
+"""
+
+from .delivery import RESEND_LIMIT, apply_redacted, apply_stored, sweep_unconfirmed
+from .events import week_start
+from .receipt import NoteAdded, add_note, look_up_receipt
+from .records import (
+    FOLLOW_UPS_MAX,
+    add_follow_up,
+    claim_draft,
+    find_by_receipt,
+    follow_ups_of,
+    purge_sent_drafts,
+    submit_report,
+)
+from .report import CheckedReport, SentReport, check_report, send_report
+
+__all__ = [
+    "FOLLOW_UPS_MAX",
+    "RESEND_LIMIT",
+    "CheckedReport",
+    "NoteAdded",
+    "SentReport",
+    "add_follow_up",
+    "add_note",
+    "apply_redacted",
+    "apply_stored",
+    "check_report",
+    "claim_draft",
+    "find_by_receipt",
+    "follow_ups_of",
+    "look_up_receipt",
+    "purge_sent_drafts",
+    "send_report",
+    "submit_report",
+    "sweep_unconfirmed",
+    "week_start",
+]

@@ -1,0 +1,109 @@
+"""The reporter's actions with a receipt code: look the report up, and add a note to it.
+
+No transaction is open while a look-up is padded to its floor or while the redactor
+redacts a note: each database step is its own short unit of work.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
+
+from portal_common.db import unit_of_work
+
+from .. import receipt_status
+from ..context import IntakeContext
+from ..models import Submission
+from ..preview import PreviewUnavailable
+from ..receipt_codes import pad_to_floor
+from ..schemas import FollowUpInputSchema, ReceiptInputSchema
+from . import records
+from .outcomes import Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
+
+
+@dataclass(frozen=True)
+class Found:
+    report_id: str
+    receipt: dict[str, Any]  # what the code shows (receipt_status.build)
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    redacted_text: str
+    receipt: dict[str, Any]  # what the code shows now, with the new note
+
+
+def _find(ctx: IntakeContext, raw_code: str) -> Found:
+    """The report a typed code names, in the same time whether it exists or not."""
+    started = time.monotonic()
+    try:
+        key = ctx.receipt_keys.key_for_input(raw_code)
+        with unit_of_work(ctx.sessions) as session:
+            submission = records.find_by_receipt(session, key)
+            found = None if submission is None else _found(session, submission)
+    except OperationalError:
+        raise Unavailable from None
+    finally:
+        pad_to_floor(started)  # with no transaction open
+    if found is None:
+        raise NotFound
+    return found
+
+
+def _found(session, submission: Submission) -> Found:
+    notes = records.follow_ups_of(session, submission)
+    return Found(submission.id, receipt_status.build(submission, notes))
+
+
+def look_up_receipt(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the receipt code in ``values["code"]`` shows; raises Invalid or NotFound."""
+    try:
+        data = ReceiptInputSchema().load(values)
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    return _find(ctx, data["code"]).receipt
+
+
+def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
+    """Redact a note and store it on the report its code names.
+
+    1. find the report (one unit of work, padded to the look-up floor);
+    2. validate the note and have the redactor redact it, with no session open;
+    3. store it in a new unit of work that checks again that the report exists and can
+       take one more note.
+    """
+    raw_code = values.get("code")
+    found = _find(ctx, raw_code[:200] if isinstance(raw_code, str) else "")
+    try:
+        data = FollowUpInputSchema().load(values)
+    except ValidationError as exc:
+        raise InvalidNote(found.receipt, Invalid(exc.messages).messages) from None
+    try:
+        preview = ctx.redactor.preview(data["note"], None)
+    except PreviewUnavailable:
+        raise RedactorUnavailable(found.receipt) from None
+    redacted = {
+        "redacted_text": preview.account.redacted,
+        "themes": preview.account.themes,
+        "entity_counts": preview.account.entity_counts,
+        "risk": preview.account.risk,
+    }
+    try:
+        with unit_of_work(ctx.sessions) as session:
+            # Locked (on PostgreSQL) so two notes at once cannot both take the last place.
+            submission = session.get(Submission, found.report_id, with_for_update=True)
+            if submission is None:
+                raise NotFound
+            note = records.add_follow_up(session, submission, redacted)
+            if note is None:
+                raise NoteLimitReached(_found(session, submission).receipt)
+            session.flush()
+            after = _found(session, submission)
+    except OperationalError:
+        raise Unavailable from None
+    return NoteAdded(note.redacted_text, after.receipt)
