@@ -13,7 +13,7 @@ from portal_common.routing import Routing
 from portal_common.web import base_app
 
 from .context import IntakeContext
-from .security import DayKeys, limiter_key
+from .security import DayKeys, hide_client_keys, limiter_key
 from .settings import IntakeWebSettings
 
 
@@ -52,8 +52,9 @@ def create_app(settings: IntakeWebSettings, routing: Routing) -> Flask:
     app.extensions["intake"] = IntakeContext.build(settings, app.extensions["portal"]["sessions"])
 
     csrf = CSRFProtect(app)
+    hide_client_keys()
     limiter = Limiter(
-        key_func=limiter_key(DayKeys()),
+        key_func=limiter_key(DayKeys(settings.secret_key.get_secret_value())),
         app=app,
         storage_uri=settings.require_redis(),
         key_prefix="intake-rl",

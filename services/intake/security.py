@@ -1,12 +1,13 @@
 """Anonymity helpers: the rate-limit key and the sealed draft.
 
 Rate-limit key
-    flask-limiter needs a key per client. We give it HMAC-SHA256(day key, address), where
-    the day key is HMAC(process secret, today's date) and the process secret is random,
-    made at start-up and never written anywhere. Redis therefore holds counters under keys
-    that nobody, including us, can turn back into an address, and which stop matching the
-    next day. Each process has its own secret, so with several gunicorn workers each worker
-    counts separately (see docs/adr/0006-rate-limit-keys.md).
+    flask-limiter needs a key per client. We give it the first 24 bits of
+    HMAC-SHA256(day key, address), where the day key is HMAC(rate-limit secret, today's
+    date) and the rate-limit secret is derived from the intake secret key, so every worker
+    and every replica computes the same key and the counters in Redis hold across them.
+    A key names a bucket of about 256 IPv4 addresses rather than one, cannot be computed
+    without the secret (which is never stored beside the counters), and stops matching the
+    next day (see docs/adr/0006-rate-limit-keys.md).
 
 Sealed draft
     Between "check your answers" and "send", the answers travel in one hidden form field,
@@ -21,6 +22,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -30,9 +32,14 @@ from flask import request
 DRAFT_MAX_AGE = 2 * 60 * 60  # seconds a checked draft can wait before it must be re-checked
 
 
+BUCKET_HEX = 6  # 24 bits: a key names one of 16.7 million buckets, ~256 IPv4 addresses each
+
+
 class DayKeys:
-    def __init__(self) -> None:
-        self._secret = secrets.token_bytes(32)  # in memory only; dies with the process
+    """Rate-limit keys: the same in every process that shares the intake secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._secret = hmac.new(secret_key.encode(), b"intake rate-limit key v2", hashlib.sha256).digest()
         self._day: dt.date | None = None
         self._key = b""
 
@@ -45,7 +52,7 @@ class DayKeys:
     def client_key(self, address: str | None, day: dt.date | None = None) -> str:
         day = day or dt.datetime.now(dt.UTC).date()
         digest = hmac.new(self.key_for(day), (address or "-").encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        return digest.hexdigest()[:BUCKET_HEX]
 
 
 def limiter_key(day_keys: DayKeys):
@@ -53,6 +60,26 @@ def limiter_key(day_keys: DayKeys):
         return day_keys.client_key(request.remote_addr)
 
     return _key
+
+
+class NoClientKeyInLogs(logging.Filter):
+    """flask-limiter logs the key of a client that went over a limit; drop it from the line.
+
+    The key is a keyed hash, but one line per breach would still link one address's
+    requests across a day. The line keeps the limit and the endpoint.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("ratelimit") and len(record.args or ()) == 3:
+            limit, _key, scope = record.args  # type: ignore[misc]
+            record.msg, record.args = "ratelimit %s exceeded at endpoint: %s", (limit, scope)
+        return True
+
+
+def hide_client_keys() -> None:
+    logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, NoClientKeyInLogs) for f in logger.filters):
+        logger.addFilter(NoClientKeyInLogs())
 
 
 class DraftError(Exception):
