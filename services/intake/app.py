@@ -18,7 +18,10 @@ from .settings import IntakeWebSettings
 
 
 class _Api(Api):
-    """flask-smorest, but its JSON error handler must not take over the HTML pages."""
+    """flask-smorest, but its JSON error handler must not take over the HTML pages, and the
+    document lists each route's answers rather than a catch-all "default" of another shape."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass

@@ -70,7 +70,7 @@ class ReceiptKeys:
 
     def lookup_key(self, code: str) -> str:
         slow = hash_secret_raw(
-            secret=code.encode(),
+            secret=code.encode("utf-8", "surrogatepass"),  # junk may hold lone surrogates
             salt=self._salt,
             time_cost=ARGON2_TIME,
             memory_cost=ARGON2_MEMORY_KIB,

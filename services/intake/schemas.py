@@ -1,8 +1,16 @@
-"""What intake accepts from a reporter, and what it says back."""
+"""What intake accepts from a reporter, and what it says back.
+
+The OpenAPI document is generated from these schemas, so each field documents the rules the
+server applies: the patterns below say in JSON Schema terms what the validators check in
+Python (see tests/intake/test_schemas.py), so data the document accepts is data the server
+accepts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
@@ -12,19 +20,86 @@ ACCOUNT_MAX = 5000
 HELP_MAX = 1000
 NOTE_MAX = 2000
 
+# Text is refused when it holds a control character other than tab and newline (CR only
+# as part of CRLF), U+FFFD (bytes that were not UTF-8) or a lone surrogate. Whitespace at
+# either end is trimmed, as Python's str.strip() does; text that is only whitespace is blank.
+_UNREADABLE = r"\u0000-\u0008\u000b-\u001f\ufffd"
+_SPACE = r"\u0009\u000a\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+READABLE_TEXT = rf"^(?:\r\n|[^{_UNREADABLE}])*$"
+# Readable, and at least one character that is not whitespace. The leading part matches
+# whitespace only, so the pattern never backtracks.
+SOME_TEXT = rf"^(?:\r\n|[{_SPACE}])*[^{_UNREADABLE}{_SPACE}](?:\r\n|[^{_UNREADABLE}])*$"
+_UNREADABLE_CHAR = re.compile(rf"[{_UNREADABLE}\ud800-\udfff]")  # after CRLF -> LF
+
+UNREADABLE_MESSAGE = "Some characters could not be read. Please retype the text without special symbols."
+
+
+def _is_readable(value: str) -> bool:
+    return _UNREADABLE_CHAR.search(value) is None
+
 
 def _readable(value: str) -> None:
     """Reject text that did not arrive as clean UTF-8 (replacement or control characters)."""
-    if "\ufffd" in value or any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        raise ValidationError(
-            "Some characters could not be read. Please retype the text without special symbols."
-        )
+    if not _is_readable(value):
+        raise ValidationError(UNREADABLE_MESSAGE)
 
 
-def _choice(field: str) -> validate.OneOf:
-    return validate.OneOf(
-        taxonomy.codes(taxonomy.FIELDS[field][0]), error="Choose one of the options listed."
-    )
+def _tidy(value: str) -> str:
+    """CRLF to LF, and whitespace trimmed unless the text will be refused as unreadable."""
+    value = value.replace("\r\n", "\n")
+    return value.strip() if _is_readable(value) else value
+
+
+def _choice(field: str, blank: bool = True) -> validate.OneOf:
+    """One of the field's codes. For a single answer "" is listed too: it means "not
+    answered", like null (the schema turns it into null)."""
+    codes = tuple(taxonomy.codes(taxonomy.FIELDS[field][0]))
+    return validate.OneOf((*codes, "") if blank else codes, error="Choose one of the options listed.")
+
+
+def _no_repeats(value: Sequence[str]) -> None:
+    if len(set(value)) != len(value):
+        raise ValidationError("Each option can be chosen once.")
+
+
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+MONTH_FORMAT_MESSAGE = "Give the month as YYYY-MM, for example 2026-03."
+
+
+def _month_format(value: str) -> None:
+    if not _MONTH.fullmatch(value):
+        raise ValidationError(MONTH_FORMAT_MESSAGE)
+
+
+def months_up_to(year: int, month: int) -> str:
+    """A pattern for "" or a month YYYY-MM from 0000-01 up to and including year-month."""
+    digits = f"{year:04d}"
+    earlier = []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = 3 - i
+            earlier.append(digits[:i] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    if month <= 9:
+        this_year = f"0[1-{month}]"
+    else:
+        this_year = "0[1-9]|1" + ("0" if month == 10 else f"[0-{month - 10}]")
+    parts = [f"{digits}-(?:{this_year})"]
+    if earlier:
+        parts.insert(0, f"(?:{'|'.join(earlier)})-(?:0[1-9]|1[0-2])")
+    return f"^(?:{'|'.join(parts)})?$"
+
+
+def _this_month() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m")
+
+
+def _months_so_far() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return months_up_to(now.year, now.month)
+
+
+CHOICE_FIELDS = ("experience", "setting", "staff_group", "internationally_recruited", "occurred_month",
+                 "impact", "raised_formally")
 
 
 class ReportInputSchema(Schema):
@@ -37,22 +112,26 @@ class ReportInputSchema(Schema):
         required=True,
         validate=validate.Length(max=ACCOUNT_MAX, error=f"Keep it to {ACCOUNT_MAX:,} characters or fewer."),
         error_messages={"required": "Tell us what happened.", "null": "Tell us what happened."},
+        metadata={"minLength": 1, "pattern": SOME_TEXT},
     )
     what_would_help = fields.String(
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=HELP_MAX, error=f"Keep it to {HELP_MAX:,} characters or fewer."),
+        metadata={"pattern": READABLE_TEXT},
     )
     experience = fields.String(load_default=None, allow_none=True, validate=_choice("experience"))
     characteristics = fields.List(
-        fields.String(validate=_choice("characteristics")),
+        fields.String(validate=_choice("characteristics", blank=False)),
         load_default=list,
-        validate=validate.Length(max=len(taxonomy.CHARACTERISTICS)),
+        validate=[validate.Length(max=len(taxonomy.CHARACTERISTICS)), _no_repeats],
+        metadata={"uniqueItems": True},
     )
     sources = fields.List(
-        fields.String(validate=_choice("sources")),
+        fields.String(validate=_choice("sources", blank=False)),
         load_default=list,
-        validate=validate.Length(max=len(taxonomy.SOURCES)),
+        validate=[validate.Length(max=len(taxonomy.SOURCES)), _no_repeats],
+        metadata={"uniqueItems": True},
     )
     setting = fields.String(load_default=None, allow_none=True, validate=_choice("setting"))
     staff_group = fields.String(load_default=None, allow_none=True, validate=_choice("staff_group"))
@@ -62,7 +141,10 @@ class ReportInputSchema(Schema):
     occurred_month = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give the month as YYYY-MM, for example 2026-03."),
+        validate=_month_format,
+        # The pattern is made when the app starts; a month that begins later is accepted
+        # by the server before the document says so, never the other way round.
+        metadata={"pattern": _months_so_far(), "description": "YYYY-MM, not in the future"},
     )
     impact = fields.String(load_default=None, allow_none=True, validate=_choice("impact"))
     raised_formally = fields.String(load_default=None, allow_none=True, validate=_choice("raised_formally"))
@@ -74,11 +156,10 @@ class ReportInputSchema(Schema):
         cleaned = dict(data)
         for key in ("account", "what_would_help"):
             if isinstance(cleaned.get(key), str):
-                cleaned[key] = cleaned[key].replace("\r\n", "\n").strip()
+                cleaned[key] = _tidy(cleaned[key])
         if cleaned.get("what_would_help") == "":
             cleaned["what_would_help"] = None
-        for key in ("experience", "setting", "staff_group", "internationally_recruited",
-                    "occurred_month", "impact", "raised_formally"):
+        for key in CHOICE_FIELDS:
             if cleaned.get(key) == "":
                 cleaned[key] = None
         return cleaned
@@ -96,13 +177,8 @@ class ReportInputSchema(Schema):
 
     @validates("occurred_month")
     def _not_future(self, value: str | None, **_kw) -> None:
-        if value is not None and value > dt.datetime.now(dt.UTC).strftime("%Y-%m"):
+        if value is not None and _MONTH.fullmatch(value) and value > _this_month():
             raise ValidationError("The month it happened cannot be in the future.")
-
-    @validates("characteristics")
-    def _no_repeats(self, value: list[str], **_kw) -> None:
-        if len(set(value)) != len(value):
-            raise ValidationError("Each option can be chosen once.")
 
 
 DETAIL_FIELDS = events.DETAIL_FIELDS  # the answers other services receive
@@ -128,6 +204,7 @@ class ReceiptInputSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=200, error="Enter the 6 words of your receipt code."),
         error_messages={"required": "Enter your receipt code.", "null": "Enter your receipt code."},
+        metadata={"description": "Six words; case, spaces and punctuation between them do not matter."},
     )
 
 
@@ -138,6 +215,7 @@ class FollowUpInputSchema(ReceiptInputSchema):
         required=True,
         validate=validate.Length(max=NOTE_MAX, error=f"Keep it to {NOTE_MAX:,} characters or fewer."),
         error_messages={"required": "Write your note.", "null": "Write your note."},
+        metadata={"minLength": 1, "pattern": SOME_TEXT},
     )
 
     @pre_load
@@ -146,7 +224,7 @@ class FollowUpInputSchema(ReceiptInputSchema):
             raise ValidationError("Send a JSON object.", "_schema")
         cleaned = dict(data)
         if isinstance(cleaned.get("note"), str):
-            cleaned["note"] = cleaned["note"].replace("\r\n", "\n").strip()
+            cleaned["note"] = _tidy(cleaned["note"])
         return cleaned
 
     @validates("note")
@@ -193,4 +271,7 @@ class FollowUpAcceptedSchema(Schema):
 
 
 class FieldErrorsSchema(Schema):
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+    """Every refusal: messages by field ("_schema" for the body as a whole). A list field's
+    messages are keyed by the position of the item at fault, from 0."""
+
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)

@@ -46,6 +46,15 @@ def test_a_report_is_accepted_with_a_receipt_code_and_stored_only_as_ciphertext(
         ({"account": "ok", "ip_address": "203.0.113.9"}, "ip_address", "Unknown field"),
         ({"account": "bad \ufffd bytes"}, "account", "could not be read"),
         ({"account": "ok", "what_would_help": "y" * 1001}, "what_would_help", "1,000"),
+        # Found by fuzzing: item errors and the no-repeats rule used to collide (a 500).
+        ({"account": "ok", "characteristics": ["race", "race", "banana"]}, "characteristics", "Choose one"),
+        ({"account": "ok", "characteristics": ["race", "race"]}, "characteristics", "chosen once"),
+        ({"account": "ok", "sources": ["patient", "patient"]}, "sources", "chosen once"),
+        ({"account": "ok", "characteristics": [""]}, "characteristics", "Choose one"),
+        ({"account": "ok", "occurred_month": "2026-01\n"}, "occurred_month", "YYYY-MM"),
+        ({"account": "ok \ud800"}, "account", "could not be read"),
+        ({"account": "ok\x1c"}, "account", "could not be read"),
+        ({"account": ""}, "account", "Tell us what happened."),
     ],
 )
 def test_bad_reports_get_field_errors_and_store_nothing(client, sessions, body, field, message):
@@ -54,6 +63,12 @@ def test_bad_reports_get_field_errors_and_store_nothing(client, sessions, body, 
     errors = response.get_json()["errors"]
     assert message in str(errors[field])
     assert count(sessions, Submission) == 0 and count(sessions, Outbox) == 0
+
+
+def test_list_errors_name_the_field_and_the_item(client):
+    response = client.post("/api/v1/reports", json={"account": "ok", "characteristics": ["race", "banana"]})
+    assert response.status_code == 422
+    assert response.get_json() == {"errors": {"characteristics": {"1": ["Choose one of the options listed."]}}}
 
 
 def test_malformed_bodies_are_refused_clearly(client, sessions):
@@ -66,7 +81,39 @@ def test_malformed_bodies_are_refused_clearly(client, sessions):
     assert a_list.status_code == 422
     huge = client.post("/api/v1/reports", json={"account": "x" * 70_000})
     assert huge.status_code == 413
+    null = client.post("/api/v1/reports", data=b"null", content_type="application/json")
+    assert null.status_code == 422 and null.get_json()["errors"]["_schema"] == ["Send a JSON object."]
     assert count(sessions, Submission) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/receipts/lookup", "/api/v1/receipts/notes"])
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5000 + b"]" * 5000, b'{"account": ' + b"[" * 5000, b'{"account": "x", "a": ' + b'{"b": ' * 3000],
+    ids=["arrays", "unclosed", "objects"],
+)
+def test_deeply_nested_bodies_are_refused_clearly(client, sessions, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": {"_schema": ["The body is nested too deeply."]}}
+    assert count(sessions, Submission) == 0
+
+
+def test_brackets_inside_strings_are_not_nesting(client):
+    text = "[{" * 300 + ' he said "[" and left \\ '
+    response = client.post("/api/v1/reports", json={"account": text})
+    assert response.status_code == 202
+
+
+def test_wrong_methods_answer_405_with_allow(client):
+    for path in ("/api/v1/reports", "/api/v1/receipts/lookup"):
+        response = client.get(path)
+        assert response.status_code == 405
+        assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+        assert response.is_json
+    page = client.put("/report")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+    assert "text/html" in page.content_type
 
 
 def test_html_is_kept_as_plain_text(client, sessions):
@@ -166,6 +213,13 @@ def test_the_openapi_document_describes_the_api(client):
     schemas = spec["components"]["schemas"]
     assert "account" in schemas["ReportInput"]["properties"]
     assert "receipt_code" in schemas["ReportAccepted"]["properties"]
+    account = schemas["ReportInput"]["properties"]["account"]
+    assert account["minLength"] == 1 and account["maxLength"] == 5000 and "pattern" in account
+    assert schemas["ReportInput"]["properties"]["characteristics"]["uniqueItems"] is True
+    statuses = {path: set(item["post"]["responses"]) for path, item in spec["paths"].items()}
+    assert statuses["/api/v1/reports"] == {"202", "400", "413", "415", "422", "429", "503"}
+    assert statuses["/api/v1/receipts/lookup"] == {"200", "400", "404", "413", "415", "422", "429", "503"}
+    assert statuses["/api/v1/receipts/notes"] == {"202", "400", "404", "413", "415", "422", "429", "503"}
 
 
 def test_receipt_codes_survive_a_secret_key_rotation_when_a_receipt_key_is_set(settings_for):

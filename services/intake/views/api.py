@@ -6,6 +6,8 @@ Bodies are parsed by hand, so every failure answers ``{"errors": {field: [messag
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask import jsonify, request
@@ -36,22 +38,79 @@ blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Anonymous re
 
 NOT_FOUND = "No report has that receipt code."
 
+# Every body the API takes is an object of strings and lists of strings: depth 2.
+MAX_DEPTH = 32
+# A JSON string (possessive, so an unterminated one costs one pass) or a bracket.
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\[\s\S])*+"?|[\[\]{}]')
+
+REFUSALS = {
+    400: "The body is not JSON in UTF-8, or is nested too deeply",
+    413: "The body is larger than 64 KiB",
+    415: "The body is not sent as application/json",
+    422: "Field errors, or the body is not a JSON object",
+    429: "Too many requests from this connection",
+    503: "The database (or, for notes, the redactor) is unavailable; nothing was stored",
+}
+
+
+def _refusals(*statuses: int):
+    """Document the error answers a route gives, all in the FieldErrors shape."""
+
+    def decorate(view):
+        for status in reversed(statuses):
+            view = blp.alt_response(status, schema=FieldErrorsSchema, description=REFUSALS[status])(view)
+        return view
+
+    return decorate
+
+
+def _with_text_keys(messages: Any) -> Any:
+    """marshmallow keys a list's messages by item position (int) next to "_schema" (str):
+    JSON keys are text, and mixed keys cannot be sorted."""
+    if isinstance(messages, dict):
+        return {str(key): _with_text_keys(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_with_text_keys(value) for value in messages]
+    return messages
+
 
 def _errors(messages: Any, status: int):
     if not isinstance(messages, dict):
         messages = {"_schema": messages if isinstance(messages, list) else [str(messages)]}
-    response = jsonify(errors=messages)
+    response = jsonify(errors=_with_text_keys(messages))
     response.status_code = status
     return response
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """True when arrays and objects nest deeper than ``limit`` (brackets in strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _TOKENS.finditer(raw):
+        kind = token.group()
+        if kind in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif kind in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _json_body():
     """The parsed body, or an error response for a body that is not a JSON object in UTF-8."""
     if not request.is_json:
         return None, _errors({"_schema": ["Send the body as application/json."]}, 415)
-    body = request.get_json(silent=True)
-    if body is None:
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    if too_deep(raw):
+        return None, _errors({"_schema": ["The body is nested too deeply."]}, 400)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError:  # includes UnicodeDecodeError
         return None, _errors({"_schema": ["The body is not valid JSON in UTF-8."]}, 400)
+    except RecursionError:  # not reached below MAX_DEPTH; kept so it can never be a 500
+        return None, _errors({"_schema": ["The body is nested too deeply."]}, 400)
     if not isinstance(body, dict):
         return None, _errors({"_schema": ["Send a JSON object."]}, 422)
     return body, None
@@ -66,8 +125,7 @@ def _unavailable():
 @blp.route("/reports", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReportInputSchema}}})
 @blp.response(202, ReportAcceptedSchema)
-@blp.alt_response(422, schema=FieldErrorsSchema, description="Field errors")
-@blp.alt_response(429, schema=FieldErrorsSchema, description="Too many requests")
+@_refusals(400, 413, 415, 422, 429, 503)
 def create_report():
     """Send a report. Only ``account`` is required. Keep the receipt code: it is shown once."""
     body, error = _json_body()
@@ -86,7 +144,7 @@ def create_report():
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReceiptInputSchema}}})
 @blp.response(200, ReceiptSchema)
 @blp.alt_response(404, schema=FieldErrorsSchema, description="No report has that code")
-@blp.alt_response(429, schema=FieldErrorsSchema, description="Too many wrong codes")
+@_refusals(400, 413, 415, 422, 429, 503)
 def lookup_receipt():
     """Look a report up by its receipt code: redacted text, tags, progress, actions, notes.
 
@@ -109,7 +167,7 @@ def lookup_receipt():
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": FollowUpInputSchema}}})
 @blp.response(202, FollowUpAcceptedSchema)
 @blp.alt_response(404, schema=FieldErrorsSchema, description="No report has that code")
-@blp.alt_response(503, schema=FieldErrorsSchema, description="The redactor did not answer in time")
+@_refusals(400, 413, 415, 422, 429, 503)
 def add_note():
     """Add a note to a report. It is redacted before it is stored; the answer shows how."""
     body, error = _json_body()

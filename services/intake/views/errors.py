@@ -43,8 +43,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        # The exception's own headers (Allow on a 405), not its HTML content type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(errors={"_schema": [exc.description or exc.name]}), exc.code
+            return jsonify(errors={"_schema": [exc.description or exc.name]}), exc.code, headers
         if exc.code in (404, 405):
-            return render_template("message.html", title="Page not found", kind="not_found"), exc.code
-        return render_template("message.html", title="Sorry, there is a problem", kind="problem"), exc.code
+            return render_template("message.html", title="Page not found", kind="not_found"), exc.code, headers
+        return render_template("message.html", title="Sorry, there is a problem", kind="problem"), exc.code, headers
