@@ -3,9 +3,8 @@
     .venv/bin/python bench/intake_throughput.py [--duration 20] [--connections 16] [--postgres]
 
 Starts, as subprocesses, (1) intake under gunicorn with the production config
-(portal_common.gunicorn_conf: 2 workers x 4 threads, no access log) and its rate limits
-raised through ``create_app(limits=...)`` (a keyword argument for load tests only; gunicorn
-calls the factory with literal arguments), and (2) bench/bare_flask_app.py under the same
+(portal_ops.gunicorn_conf: 2 workers x 4 threads, no access log) and its rate limits
+raised through its settings (PORTAL_INTAKE_REPORT_LIMIT), and (2) bench/bare_flask_app.py under the same
 gunicorn settings. Each is driven with wrk (Debian package ``wrk``) POSTing the same JSON
 report to /api/v1/reports, after a short warm-up. Prints the machine, the data, the database
 and a side-by-side table.
@@ -101,7 +100,7 @@ class Server:
         self.port = free_port()
         self.log = (logdir / f"{name}.log").open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:portal_common.gunicorn_conf",
+            [sys.executable, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
              "-b", f"127.0.0.1:{self.port}", app_spec],
             env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -180,7 +179,7 @@ def main() -> None:
 
     from cryptography.fernet import Fernet
 
-    from portal_common.migrate import upgrade
+    from portal_ops.migrate import upgrade
 
     redis_url = os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/1")
     pg_base = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -204,13 +203,15 @@ def main() -> None:
         "PORTAL_WEB_WORKERS": "2",
         "PORTAL_WEB_THREADS": "4",
         "PORTAL_LOG_LEVEL": "INFO",
+        "PORTAL_INTAKE_REPORT_LIMIT": RAISED_LIMITS["report"],
+        "PORTAL_INTAKE_WRONG_CODE_LIMIT": RAISED_LIMITS["wrong_code"],
     }
     upgrade("intake", database_url)
     script = workdir / "post_report.lua"
     script.write_text(LUA.format(path="/api/v1/reports", body=json.dumps(json.dumps(REPORT))))
 
     apps = {
-        "intake": f"services.intake.app:create_app(limits={RAISED_LIMITS!r})",
+        "intake": "portal_ops.wsgi:create_app('intake')",
         "bare Flask": "bench.bare_flask_app:create_app()",
     }
     if args.only:
@@ -233,7 +234,7 @@ def main() -> None:
     print("machine:")
     for key, value in machine().items():
         print(f"  {key}: {value}")
-    print("server: gunicorn, portal_common.gunicorn_conf, 2 workers x 4 threads; log level INFO; "
+    print("server: gunicorn, portal_ops.gunicorn_conf, 2 workers x 4 threads; log level INFO; "
           "both apps and wrk on this machine")
     print(f"load: wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s after {args.warmup}s warm-up, "
           f"POST /api/v1/reports with one {len(json.dumps(REPORT))}-byte JSON report "

@@ -15,7 +15,9 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
-from services.intake.app import create_app
+from services.intake.settings import IntakeWebSettings
+
+from ..conftest import make_app
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +37,10 @@ def backend() -> str:
 
 
 @pytest.fixture
-def fuzz_app(settings_for, fake_preview):
-    app = create_app(settings_for("intake"), limits=RAISED_LIMITS)
+def fuzz_app(env, fake_preview):
+    limits = {"PORTAL_INTAKE_REPORT_LIMIT": RAISED_LIMITS["report"],
+              "PORTAL_INTAKE_WRONG_CODE_LIMIT": RAISED_LIMITS["wrong_code"]}
+    app = make_app("intake", IntakeWebSettings.from_env({**env, **limits}))
     yield app
     app.extensions["portal"]["engine"].dispose()
 
