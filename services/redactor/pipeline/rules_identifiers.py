@@ -30,10 +30,10 @@ URL_RE = re.compile(
 HANDLE_RE = re.compile(
     r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u/[A-Za-z0-9_-]{3,30}\b"
 )
-# Public-set quirk: the same with a space after "@" or around "/", as the public WNUT set's
-# tokens are joined with spaces ("@ name", "u / name"). Off in the general profile.
+# Public-set quirk: the same, also with a space after "@" or around "/", as the public WNUT
+# set's tokens are joined with spaces ("@ name", "u / name"). Off in the general profile.
 SPACED_HANDLE_RE = re.compile(
-    r"(?<![\w@.])@ [A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
+    r"(?<![\w@.])@ ?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
 )
 _EXT = r"(?:\s*(?:,\s*)?(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6})?"
 PHONE_RE = re.compile(
@@ -74,6 +74,7 @@ CONTEXT_ID_RE = re.compile(
 REFERENCE_RE = re.compile(r"(?<![\w/\-.,@])[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+)+(?![\w@]|[/-]\w)")
 ALNUM_CODE_RE = re.compile(r"(?<![\w/\-.@])[A-Za-z]{1,4}\d{4,}[A-Za-z]{0,2}(?![\w@]|[/-]\w)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_ANY_DIGIT = re.compile(r"\d")
 CONTEXT_PHONE_RE = re.compile(
     r"\b(?:phone|tel|telephone|mobile|mob|cell|fax|desk|office|landline|whatsapp|"
     r"call(?:ed)?\s+(?:me\s+)?(?:on|at)|ring\s+(?:me\s+)?(?:on|at)|text\s+(?:me\s+)?(?:on|at)|"
@@ -142,6 +143,16 @@ def _digits(s: str) -> str:
     return re.sub(r"\D", "", s)
 
 
+def _time_or_round_range(core: str) -> bool:
+    m = re.fullmatch(r"(\d{3,4})\s*[-–]\s*(\d{3,4})", core)
+    if not m:
+        return False
+    a, b = m.groups()
+    if all(len(x) == 4 and int(x[:2]) <= 24 and int(x[2:]) <= 59 for x in (a, b)):
+        return True
+    return a.endswith("00") and b.endswith("00") and int(a) < int(b)
+
+
 def _phone_ok(s: str) -> bool:
     core = re.split(r"(?i)\s*(?:,\s*)?(?:ext|extn|extension|x|#)", s)[0]
     n = len(_digits(core))
@@ -150,6 +161,8 @@ def _phone_ok(s: str) -> bool:
     if re.fullmatch(r"\d{7,}", core):  # a bare run of digits: only a UK-style number
         return core.startswith("0") and n in (10, 11)
     if re.fullmatch(r"(19|20)\d\d\s*[-–]\s*(19|20)?\d\d", core):
+        return False
+    if _time_or_round_range(core):  # "0800-2000" shift times, "1000-1500" staff
         return False
     if all(re.fullmatch(r"(?:19|20)\d\d", g) for g in re.findall(r"\d+", core)):  # "2014 2015"
         return False
@@ -207,11 +220,14 @@ def find_identifiers(text: str, quirks: bool = True) -> Iterator[Candidate]:
             end -= 1
         if "@" not in text[m.start() : end].split("/", 1)[0]:  # not the domain of an email
             yield Candidate(m.start(), end, "URL", "url")
-    for m in HANDLE_RE.finditer(text):
+    for m in (SPACED_HANDLE_RE if quirks else HANDLE_RE).finditer(text):
         yield Candidate(m.start(), m.end(), "HANDLE", "handle")
-    if quirks:
-        for m in SPACED_HANDLE_RE.finditer(text):
-            yield Candidate(m.start(), m.end(), "HANDLE", "handle")
+    for m in IPV6_RE.finditer(text):
+        groups = m.group().split(":")
+        if len(groups) >= 4 and re.search(r"[a-f]", m.group(), re.IGNORECASE):  # not "10:30:45"
+            yield Candidate(m.start(), m.end(), "ID", "ip")
+    if not _ANY_DIGIT.search(text):
+        return  # every rule below needs a digit: most reports have none, so skip them
     # A number with a country or area code in front is a phone number, whatever its checksum.
     dialled = [
         (m.start(), m.end())
@@ -236,10 +252,6 @@ def find_identifiers(text: str, quirks: bool = True) -> Iterator[Candidate]:
     ):
         for m in regex.finditer(text):
             yield Candidate(m.start(), m.end(), "ID", source)
-    for m in IPV6_RE.finditer(text):
-        groups = m.group().split(":")
-        if len(groups) >= 4 and re.search(r"[a-f]", m.group(), re.IGNORECASE):  # not "10:30:45"
-            yield Candidate(m.start(), m.end(), "ID", "ip")
     for regex in (GMC_RE, CONTEXT_ID_RE):
         for m in regex.finditer(text):
             yield Candidate(m.start(1), m.end(1), "ID", "context_id")
@@ -267,7 +279,12 @@ def find_identifiers(text: str, quirks: bool = True) -> Iterator[Candidate]:
     for m in NUMBER_RUN_RE.finditer(text):
         groups = re.findall(r"\d+", m.group())
         years = all(re.fullmatch(r"(?:19|20)\d\d", g) for g in groups)
-        if sum(map(len, groups)) >= 6 and not years and not FULL_DATE_RE.fullmatch(m.group().strip()):
+        if (
+            sum(map(len, groups)) >= 6
+            and not years
+            and not FULL_DATE_RE.fullmatch(m.group().strip())
+            and not _time_or_round_range(m.group().strip())
+        ):
             yield Candidate(m.start(), m.end(), "ID", "long_number")
     for m in LONG_NUMBER_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ID", "long_number")

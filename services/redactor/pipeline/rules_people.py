@@ -192,6 +192,9 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
         if _initial(tok) and start - 2 >= 0 and _capitalised(doc[start - 2]):
             start -= 1
             continue
+        if doc[start].lower_ in _PARTICLES and _capitalised(tok) and vocab.is_name(_clean(tok)):
+            start -= 1  # "Ana" before "van der Berg": a listed name before the particles
+            continue
         if tok.lower_ in _PARTICLES and _capitalised(doc[start]):
             # "Rafael de la Torre" found from its end: the particles, then the first name.
             k = start - 1  # doc[k:start] are particles
@@ -204,7 +207,7 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
                     _capitalised(before)
                     and low_before not in vocab.keep
                     and not _is_title(before)
-                    and (low_before not in vocab.common or vocab.is_safe_name(low_before))
+                    and (low_before not in vocab.common or vocab.is_name(low_before))
                 ):
                     start = k - 1
                     continue

@@ -82,6 +82,10 @@ _CONTINUATION = (
     rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT}"
     rf"|[ \t]+[A-ZÀ-Þ]{{3,}}\b(?:[ \t]+[A-ZÀ-Þ]{{3,}}\b)*)*"
 )
+# Every address pattern needs a digit, a plain street word or (a quirk) "corner of": a
+# cheap test that lets most reports skip the costly patterns.
+_ADDRESS_HINT = re.compile(rf"\b(?:{_STREET_WORDS_PLAIN})\b|(?i:\bcorner\s+of\b)")
+_ANY_DIGIT = re.compile(r"\d")
 ADDRESS_RE = re.compile(_address_core(f"{_STREET_SUFFIXES}|{_QUIRK_STREET_SUFFIXES}", True) + _CONTINUATION)
 GENERAL_ADDRESS_RE = re.compile(_address_core(_STREET_SUFFIXES, False) + _CONTINUATION)
 # "Brekka 46", "12 Kaldur 53": a name then a house number, with no street word (Baltic and
@@ -141,20 +145,21 @@ def find_places(
     quirks: bool = True,
 ) -> Iterator[Candidate]:
     """`quirks`: also apply the address forms written for the public synthetic set's quirks."""
-    for m in POSTCODE_RE.finditer(text):
-        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
-    for m in CANADA_POSTCODE_RE.finditer(text):
-        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
-    for m in OUTWARD_RE.finditer(text):
+    digit = _ANY_DIGIT.search(text) is not None  # postcodes, zips and house numbers need one
+    for regex in (POSTCODE_RE, CANADA_POSTCODE_RE) if digit else ():
+        for m in regex.finditer(text):
+            yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
+    for m in OUTWARD_RE.finditer(text) if digit else ():
         group = 1 if m.group(1) else 2
         yield Candidate(m.start(group), m.end(group), "POSTCODE", "outward_code")
-    for m in (ADDRESS_RE if quirks else GENERAL_ADDRESS_RE).finditer(text):
+    hint = digit or _ADDRESS_HINT.search(text) is not None
+    for m in (ADDRESS_RE if quirks else GENERAL_ADDRESS_RE).finditer(text) if hint else ():
         yield Candidate(m.start(), m.end(), "ADDRESS", "address")
-    for m in NAME_NUMBER_RE.finditer(text) if quirks else ():
+    for m in NAME_NUMBER_RE.finditer(text) if quirks and hint else ():
         words = re.findall(r"[^\W\d_]+", m.group(1).lower())
         if any(len(w) > 2 and w not in common_words and w not in generic_words for w in words):
             yield Candidate(m.start(), m.end(), "ADDRESS", "address")
-    for m in ZIP_RE.finditer(text):
+    for m in ZIP_RE.finditer(text) if digit else ():
         yield Candidate(m.start(1), m.end(1), "ADDRESS", "zip")
     for m in WORKPLACE_RE.finditer(text):
         span = _workplace_name(m.group(1), keep_words, generic_words)
