@@ -33,7 +33,7 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
 STRONG_SOURCES = frozenset(
     "email url nhs_number ni_number card iban nmc_pin driving_licence dob postcode org_csv".split()
 )
-WEAK_SOURCES = frozenset("long_number ner_place outward_code".split())
+WEAK_SOURCES = frozenset("long_number reference ner_place outward_code".split())
 
 
 def _tier(c: Candidate) -> int:

@@ -195,6 +195,8 @@ def _reference(code: str) -> bool:
     """A reference number, not a date, a year or number range, a score or "mid-2023"."""
     groups = re.split(r"[/-]", code)
     digit_groups = [g for g in groups if g.isdigit()]
+    if any(g.isalpha() and len(g) > 4 and not g.isupper() for g in groups):
+        return False  # a word joined on ("8211-Office"): not part of a reference
     if max((len(d) for d in re.findall(r"\d+", code)), default=0) < 4:
         return False  # "120/80", "24/7", "COVID-19"
     if re.fullmatch(r"\d{1,2}([/.\-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}", code):

@@ -34,7 +34,9 @@ _PARTICLES = frozenset(
 # laughed"), not a name: English puts no article before a person's name.
 _DETERMINERS = frozenset("the a an this that these those every each any some another".split())
 # Lower-case words shaped like job titles ("phlebotomist", "sonographer", "paediatrician").
-_ROLE_SUFFIX = re.compile(r"(?:ist|ician|ographer|apist|iatrist|ologist)s?$")
+_ROLE_SUFFIX = re.compile(
+    r"(?:ologist|otomist|apist|iatrist|metrist|macist|ntist|etist|onist|alist|ptist|ician|itian|ographer)s?$"
+)
 # A short phrase naming where someone works, between a name and its verb ("Ruby in
 # outpatients said", "Hope from pharmacy laughed").
 _WHERE = frozenset("in on from at".split())
@@ -156,7 +158,7 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
         nxt = doc[end + 1] if end + 1 < len(doc) else None
         # "maya k thorn" in a text typed all in lower case: a middle initial.
         if lower_doc and len(tok.text) == 1 and tok.is_alpha and nxt is not None:
-            if _surname_like(nxt, vocab, True) or _lower_doc_name(nxt, vocab):
+            if _surname_like(nxt, vocab, True) or _lower_doc_name(nxt, vocab, seed=False):
                 end += 1
                 continue
         if tok.text in {"-", "'"} and nxt is not None and _capitalised(nxt):
@@ -176,7 +178,7 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
             end += 1
             continue
         if not tok.is_sent_start and (
-            _surname_like(tok, vocab, after_first) or (lower_doc and _lower_doc_name(tok, vocab))
+            _surname_like(tok, vocab, after_first) or (lower_doc and _lower_doc_name(tok, vocab, seed=False))
         ):
             if lower_anchor and not tok.is_lower:
                 break
@@ -224,13 +226,13 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
     return start, end
 
 
-def _lower_doc_name(tok: Token, vocab: Vocabulary) -> bool:
+def _lower_doc_name(tok: Token, vocab: Vocabulary, seed: bool = True) -> bool:
     """In a text with no capital letters at all, capitals carry no signal: a word in no
     vocabulary we ship, or on a name list, is taken as a name (or a place)."""
     low = _clean(tok)
     if not tok.is_alpha or len(low) < 3 or low in TITLES or low in vocab.generic_places:
         return False
-    if _noun_context(tok.doc, tok.i):
+    if seed and _noun_context(tok.doc, tok.i):  # a name grown over ("josé a madeira") is not
         return False
     return low not in vocab.common or vocab.is_safe_name(low)
 
