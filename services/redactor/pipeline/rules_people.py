@@ -232,7 +232,7 @@ def _lower_doc_name(tok: Token, vocab: Vocabulary, seed: bool = True) -> bool:
     low = _clean(tok)
     if not tok.is_alpha or len(low) < 3 or low in TITLES or low in vocab.generic_places:
         return False
-    if seed and _noun_context(tok.doc, tok.i):  # a name grown over ("josé a madeira") is not
+    if seed and _noun_context(tok.doc, tok.i):  # a name grown over ("maya a thorn") is not
         return False
     return low not in vocab.common or vocab.is_safe_name(low)
 
