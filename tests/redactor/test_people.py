@@ -69,7 +69,12 @@ def test_lower_case_fallback_is_a_quirk_the_general_profile_leaves_out(general_r
     [
         ("Rafael de la Torre told me to speak English.", "[PERSON 1] told me to speak English."),
         ("Ana van der Berg moved me to nights.", "[PERSON 1] moved me to nights."),
-        ("It was de la Torre again, Rafael de la Torre.", "It was de la [PERSON 1] again, [PERSON 1]."),
+        ("It was de la Torre again, Rafael de la Torre.", "It was [PERSON 1] again, [PERSON 1]."),
+        ("Dr de la Cruz said my accent was funny.", "Dr [PERSON 1] said my accent was funny."),
+        ("The consultant, Lucia van den Broek, ignored me.", "The consultant, [PERSON 1], ignored me."),
+        ("Mohammed bin Salim refused to let me help.", "[PERSON 1] refused to let me help."),
+        # "do" before a name is a verb, not a particle.
+        ("I do Smith bloods on Tuesdays.", "I do [PERSON 1] bloods on Tuesdays."),
     ],
 )
 def test_name_particles_stay_inside_one_person(redactor, text, expected):

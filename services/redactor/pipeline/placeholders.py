@@ -147,10 +147,15 @@ def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
     return merged
 
 
+# Surname particles are left out of the key, so "de la Torre" matches "Rafael de la Torre".
+_PARTICLES = frozenset("van von der den de da di du dos das do del della dei degli la las los le les ten ter".split())
+
+
 def _person_key(surface: str) -> list[str]:
     surface = _TITLE_RE.sub("", surface.strip())
     surface = _POSSESSIVE_RE.sub("", surface)
-    return [part for part in re.split(r"[\s\-]+", surface.lower()) if part]
+    parts = [part for part in re.split(r"[\s\-]+", surface.lower()) if part]
+    return [part for part in parts if part not in _PARTICLES] or parts
 
 
 _EXISTING = re.compile(r"\[PERSON (\d+)\]")

@@ -30,6 +30,9 @@ _QUOTES = frozenset("\"'“”‘’`")
 _PARTICLES = frozenset(
     "van von der den de da di du dos das do del della dei degli la las los le les ten ter bin ibn al el mac".split()
 )
+# Particles that begin a surname even with no first name before them ("Dr de Souza").
+# Not "van" (the vehicle: "the van Tom drove"), nor "do" or "ten" (English words).
+_SURNAME_PARTICLES = frozenset("von de da di du dos das del della dei degli la le les al el bin ibn".split())
 # A lower-case word after an article or a demonstrative is a noun ("the phlebotomist
 # laughed"), not a name: English puts no article before a person's name.
 _DETERMINERS = frozenset("the a an this that these those every each any some another".split())
@@ -197,22 +200,25 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
         if doc[start].lower_ in _PARTICLES and _capitalised(tok) and vocab.is_name(_clean(tok)):
             start -= 1  # "Ana" before "van der Berg": a listed name before the particles
             continue
-        if tok.lower_ in _PARTICLES and _capitalised(doc[start]):
+        if tok.lower_ in _PARTICLES and (_capitalised(doc[start]) or doc[start].lower_ in _PARTICLES):
             # "Rafael de la Torre" found from its end: the particles, then the first name.
             k = start - 1  # doc[k:start] are particles
-            while k - 1 > floor and start - k < 3 and doc[k - 1].lower_ in _PARTICLES:
+            while k - 1 >= floor and start - k < 3 and doc[k - 1].lower_ in _PARTICLES:
                 k -= 1
             if k - 1 >= 0 and not doc[k].is_sent_start:
                 before = doc[k - 1]
                 low_before = _clean(before)
                 if (
                     _capitalised(before)
-                    and low_before not in vocab.keep
                     and not _is_title(before)
-                    and (low_before not in vocab.common or vocab.is_name(low_before))
+                    and (vocab.is_name(low_before) or (low_before not in vocab.common and low_before not in vocab.keep))
                 ):
                     start = k - 1
                     continue
+            # "Dr de la Cruz": the particles belong to the surname; a title stays outside.
+            if start - k > 1 or doc[k].lower_ in _SURNAME_PARTICLES:
+                start = k
+            break
         if _clean(tok) in vocab.keep or _is_title(tok):
             break
         low = _clean(tok)
@@ -379,6 +385,9 @@ def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
         return vocab.is_safe_name(_clean(doc[j])) or _unknown_proper(doc[j], vocab)
 
     if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS | _PRE_VERBS):
+        return True
+    # "Lucia van den Broek": a capitalised word after particles that follow a name.
+    if i > 1 and doc[i - 1].lower_ in _PARTICLES and (_capitalised(doc[i - 2]) or doc[i - 2].lower_ in _PARTICLES):
         return True
     if name_at(i - 1) or name_at(i + 1):
         return True
