@@ -99,7 +99,7 @@ def test_entities_are_offsets_into_the_original(redactor):
         "We start at 07:30 and finish at 20:00.",
         # Not references: dates are dates, ranges are ranges, scores are scores.
         "Her BP was 120/80 and the shifts are 0800-2000, 24/7.",
-        "In mid-2023 and again in the 2019-2020 and 2021/22 rotas it was the same.",
+        "In mid-2023 and again in the 2019-2020, 2021/22 and 2022-23 rotas it was the same.",
         "Between 1000-1500 staff were affected, COVID-19 or not.",
         "We did FY2023 training and the NEWS2 score was 5.",
         # Bare years and partial dates stay: only full dates and dates of birth go.

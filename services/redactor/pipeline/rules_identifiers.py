@@ -286,6 +286,7 @@ def find_identifiers(text: str, quirks: bool = True) -> Iterator[Candidate]:
             and not years
             and not FULL_DATE_RE.fullmatch(m.group().strip())
             and not _time_or_round_range(m.group().strip())
+            and not re.fullmatch(r"(?:19|20)\d\d[-/–](?:19|20)?\d\d", m.group().strip())  # "2022-23"
         ):
             yield Candidate(m.start(), m.end(), "ID", "long_number")
     for m in LONG_NUMBER_RE.finditer(text):
