@@ -47,6 +47,7 @@ CASES = [
     ("She was born on the 2nd of May 1990 apparently.", "May 1990", "[DATE]"),
     ("Born in June 1979, she said I looked too young.", "June 1979", "[DATE]"),
     ("The card said 23-07-1991 under my name.", "1991", "[DATE]"),
+    ("Her NI and 14/02/80 were on the list.", "14/02/80", "[DATE]"),
     ("It said March 3rd, 1968 on the cake.", "1968", "[DATE]"),
     # National Insurance numbers with the example prefixes, with or without the last letter.
     ("His NI is QQ 12 34 56 C and they read it out.", "QQ", "[ID]"),

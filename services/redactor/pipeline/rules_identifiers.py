@@ -110,7 +110,12 @@ DOB_RE = re.compile(
 )
 # Full calendar dates with no keyword: numeric with a four-digit year, and written out
 # ("14th February 1980"), as a date of birth often follows other details unannounced.
-FULL_DATE_RE = re.compile(r"(?<![\w/.\-])(?:\d{1,2}([/.\-])\d{1,2}\1(?:19|20)\d\d|\d{4}-\d{2}-\d{2})(?![\w/]|[.\-]\d)")
+# A two-digit year only with slashes and a valid day and month ("14/02/80", not "1.2.3").
+FULL_DATE_RE = re.compile(
+    r"(?<![\w/.\-])(?:\d{1,2}([/.\-])\d{1,2}\1(?:19|20)\d\d|\d{4}-\d{2}-\d{2}"
+    r"|(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])/\d\d|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d\d)"
+    r"(?![\w/]|[.\-]\d)"
+)
 WRITTEN_DATE_RE = re.compile(rf"\b{_WRITTEN_DATE}\b", re.IGNORECASE)
 
 
