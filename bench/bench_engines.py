@@ -1,5 +1,7 @@
 """Engines the redaction bench compares, each run in its own process so that throughput and
-peak memory are measured cleanly: the portal pipeline and Presidio 2.2 (benchmark-only)."""
+peak memory are measured cleanly: the portal pipeline with every rule ("portal"), the portal
+pipeline with the public-set quirk rules switched off ("portal-general"), and Presidio 2.2
+(benchmark-only)."""
 
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ PRESIDIO_LABELS = {
 }
 
 
-def _portal():
+def _portal(quirks: bool = True):
     from services.redactor.pipeline import load_redactor
 
-    redactor = load_redactor(model=MODEL)
+    redactor = load_redactor(model=MODEL, quirks=quirks)
 
     def run(texts: list[str]) -> list[list[list]]:
         results = redactor.redact_batch(texts)
@@ -60,7 +62,14 @@ def worker(engine: str, texts_path: str, out_path: str) -> None:
     """Load the engine, warm it up, time it over every text, write predictions + figures."""
     texts = [json.loads(line)["text"] for line in open(texts_path, encoding="utf-8")]
     t0 = time.perf_counter()
-    run = _portal() if engine == "portal" else _presidio()
+    if engine == "portal":
+        run = _portal()
+    elif engine == "portal-general":
+        run = _portal(quirks=False)
+    elif engine == "presidio":
+        run = _presidio()
+    else:
+        raise SystemExit(f"unknown engine {engine!r}")
     load_s = time.perf_counter() - t0
     run(texts[:50])  # warm-up
     t0, c0 = time.perf_counter(), time.process_time()

@@ -1,21 +1,23 @@
-"""Turn bench/data/nhs_handwritten.txt (hand-written reports with [[value|LABEL]] and
-{{word}} marks) into bench/data/nhs_handwritten.jsonl in the eval.jsonl line format, plus
-`keep` and `themes`.
+"""Turn a hand-written set (bench/data/nhs_handwritten*.txt: reports with [[value|LABEL]] and
+{{word}} marks) into the .jsonl beside it, in the eval.jsonl line format, plus `keep` and
+`themes`.
 
-    .venv/bin/python bench/make_handwritten_set.py
+    .venv/bin/python bench/make_handwritten_set.py                  # v1
+    .venv/bin/python bench/make_handwritten_set.py nhs_handwritten_v2  # v2 (frozen 2026-11-22)
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 MARK = re.compile(r"\[\[(.+?)\|([A-Z]+)\]\]|\{\{(.+?)\}\}")
 
 
-def convert(line: str, n: int) -> dict:
+def convert(line: str, n: int, name: str = "nhs_handwritten") -> dict:
     codes, _, body = line.partition("|")
     text, spans, keep, pos = "", [], [], 0
     body = body.strip()
@@ -31,8 +33,8 @@ def convert(line: str, n: int) -> dict:
         pos = m.end()
     text += body[pos:]
     return {
-        "id": f"nhs-hand-{n}",
-        "source": "bench/data/nhs_handwritten.txt",
+        "id": f"{name.replace('nhs_handwritten', 'nhs-hand')}-{n}",
+        "source": f"bench/data/{name}.txt",
         "text": text,
         "spans": spans,
         "keep": keep,
@@ -41,15 +43,16 @@ def convert(line: str, n: int) -> dict:
 
 
 def main() -> None:
+    name = sys.argv[1] if len(sys.argv) > 1 else "nhs_handwritten"
     lines = [
         ln
-        for ln in (DATA / "nhs_handwritten.txt").read_text(encoding="utf-8").splitlines()
+        for ln in (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines()
         if ln.strip() and not ln.startswith("#")
     ]
-    out = DATA / "nhs_handwritten.jsonl"
+    out = DATA / f"{name}.jsonl"
     with open(out, "w", encoding="utf-8") as fh:
         for n, line in enumerate(lines):
-            fh.write(json.dumps(convert(line, n), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(convert(line, n, name), ensure_ascii=False) + "\n")
     print(f"wrote {len(lines)} reports to {out}")
 
 

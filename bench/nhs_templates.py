@@ -13,7 +13,7 @@ FIRST = (
     "Sarah Aisha Priya Grace Olumide Chidinma Maricel Siobhan Tomasz Agnieszka Rhys Bethan "
     "Kwame Fatima Joseph Hannah Declan Nkechi Ravi Mei Ayodele Lakshmi Gareth Yetunde "
     "Oyinkansola Teodora Wairimu Ngozi Ikechukwu Rosalind Anneliese Ksenia Thandiwe Eirlys "
-    "Marisol Jovelyn Sunniva Tendai Ebere Hamish Idunnu Zsofia Bronagh Keziah Oluwafemi "
+    "Marisol Jovelyn Solveig Tendai Ebere Hamish Idunnu Zsofia Bronagh Keziah Oluwafemi "
     "Dympna Faisal Perpetua Kofi Rutendo Ciaran Hyacinth Jericho Anwen Dalvinder"
 ).split()
 SURNAMES = (

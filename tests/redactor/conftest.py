@@ -18,6 +18,12 @@ def redactor() -> Redactor:
 
 
 @pytest.fixture(scope="session")
+def general_redactor(redactor: Redactor) -> Redactor:
+    """The same model and vocabulary with the public-set quirk rules switched off."""
+    return Redactor(redactor.nlp, redactor.vocab, quirks=False)
+
+
+@pytest.fixture(scope="session")
 def redactor_with_places(redactor: Redactor) -> Redactor:
     """Same model and vocabulary, plus the example organisation's places CSV."""
     return Redactor(redactor.nlp, redactor.vocab, load_places_csv(EXAMPLE_PLACES))

@@ -33,6 +33,27 @@ CASES = [
     ("Her NMC PIN 12A3456E was read out.", "12A3456E", "[ID]"),
     ("His GMC number 7123456 was on the badge.", "7123456", "[ID]"),
     ("The card 4111 1111 1111 1111 was found.", "1111 1111", "[ID]"),
+    # Reference numbers in full: nothing after a slash or hyphen is left behind.
+    ("Her case reference 40218/03 was read out.", "/03", "[ID]"),
+    ("File 2021/0457 went to the wrong team.", "0457", "[ID]"),
+    ("HR gave me HR/2291/KT and never called back.", "KT", "[ID]"),
+    ("It was logged as GRV-58213-B and closed.", "GRV", "[ID]"),
+    ("Patient number RX4471902 is on the form.", "RX4471902", "[ID]"),
+    ("My staff number is ab-33817 if you need it.", "ab-33817", "[ID]"),
+    # Dates of birth in any written form, with or without a keyword before them.
+    ("They posted AB 12 34 56 C, 14th February 1980 in the chat.", "1980", "[DATE]"),
+    ("My date of birth, 3/4/85, was shouted across the bay.", "3/4/85", "[DATE]"),
+    ("DOB 14.02.1980 was on the whiteboard.", "14.02.1980", "[DATE]"),
+    ("She was born on the 2nd of May 1990 apparently.", "May 1990", "[DATE]"),
+    ("Born in June 1979, she said I looked too young.", "June 1979", "[DATE]"),
+    ("The card said 23-07-1991 under my name.", "1991", "[DATE]"),
+    ("Her NI and 14/02/80 were on the list.", "14/02/80", "[DATE]"),
+    ("It said March 3rd, 1968 on the cake.", "1968", "[DATE]"),
+    # National Insurance numbers with the example prefixes, with or without the last letter.
+    ("His NI is QQ 12 34 56 C and they read it out.", "QQ", "[ID]"),
+    ("My NI number qq123456a was on the form.", "qq123456a", "[ID]"),
+    ("NI: QQ 65 43 21 on the printer.", "QQ", "[ID]"),
+    ("AB654321D was pinned to the board.", "AB654321D", "[ID]"),
 ]
 
 
@@ -77,6 +98,14 @@ def test_entities_are_offsets_into_the_original(redactor):
         "I went to the ward.No one came to help.",
         "Band 5 for 12 years, since 2014 2015 or so.",
         "We start at 07:30 and finish at 20:00.",
+        # Not references: dates are dates, ranges are ranges, scores are scores.
+        "Her BP was 120/80 and the shifts are 0800-2000, 24/7.",
+        "In mid-2023 and again in the 2019-2020, 2021/22 and 2022-23 rotas it was the same.",
+        "Between 1000-1500 staff were affected, COVID-19 or not.",
+        "We did FY2023 training and the NEWS2 score was 5.",
+        # Bare years and partial dates stay: only full dates and dates of birth go.
+        "Born in 1979, she said I was too young; last March it started.",
+        "On 14th February the rota changed again.",
     ],
 )
 def test_ordinary_text_is_not_an_identifier(redactor, text):
@@ -85,10 +114,22 @@ def test_ordinary_text_is_not_an_identifier(redactor, text):
 
 def test_structured_left_overs_never_leak(redactor):
     # The digits pass the Luhn check on their own; the leading letter must not stay behind.
-    result = redactor.redact("My driver's licence number is U62928788557186.")
+    result = redactor.redact("My driver's licence number is U40187365124418.")
     assert result.redacted == "My driver's licence number is [ID]."
 
 
 def test_ip_addresses(redactor):
     text = "Logged from 192.168.10.24 and fe80::1ff:fe23:4567:890a at 10:30:45."
     assert redactor.redact(text).redacted == "Logged from [ID] and [ID] at 10:30:45."
+
+
+def test_reference_left_whole(redactor):
+    # Once "12345" alone was taken and "/97" left visible.
+    assert redactor.redact("Her case reference 12345/97 was read out.").redacted == (
+        "Her case reference [ID] was read out."
+    )
+
+
+def test_date_of_birth_after_other_details(redactor):
+    text = "Details were AB 12 34 56 C, 14th February 1980 and the rest."
+    assert redactor.redact(text).redacted == "Details were [ID], [DATE] and the rest."

@@ -81,3 +81,36 @@ def test_keep_list_covers_each_group():
 )
 def test_health_care_jargon_is_not_mistaken_for_names(redactor, text):
     assert redactor.redact(text).redacted == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I only work Fridays and Saturdays and I am never told about meetings.",
+        "The Latvians and the Romanians on the bank list get the worst wards.",
+        "A relative said the Filipinos are all smiley and the Nigerians are all loud.",
+        "The phlebotomist laughed and the OTs joined in.",
+        "The sonographer and two physios ignored me at handover.",
+        "The HCAs have a group chat for everyone except the Muslims.",
+        "The policy lists, inter alia, bullying about accents.",
+        # Everyday words that are also names, used as words.
+        "I had hope that it would stop after the meeting.",
+        "She handled it with grace when the patient shouted.",
+        "Will you stop talking like that, I asked.",
+        "The nurse in charge told me to mark the chart again.",
+        "The laughter rose every time I spoke, and it rose again at lunch.",
+    ],
+)
+def test_plurals_roles_and_everyday_words_stay(redactor, text):
+    assert redactor.redact(text).redacted == text
+
+
+def test_role_is_kept_and_the_person_beside_it_is_not(redactor):
+    result = redactor.redact("Ruby in outpatients said the phlebotomist was lazy.")
+    assert result.redacted == "[PERSON 1] in outpatients said the phlebotomist was lazy."
+
+
+def test_plural_of_a_keep_word_that_is_a_name_stays_a_name():
+    vocab = load_vocabulary()
+    assert "latvians" in vocab.keep and "fridays" in vocab.keep
+    assert "frances" not in vocab.keep  # "France" is kept; "Frances" is a first name

@@ -17,6 +17,18 @@ CASES = [
     ("I work on Ward 23 most weeks.", "Ward 23", "[WORKPLACE]"),
     ("Back at St Aldhelm's Hospital the same thing.", "Aldhelm", "[WORKPLACE]"),
     ("Our team at Elmtree Medical Practice laughed.", "Elmtree", "[WORKPLACE]"),
+    # Ward, bay, room and bed numbers, in lower case too.
+    ("It happened on ward 31, bay 4 on nights.", "31", "[WORKPLACE]"),
+    ("The man in bay 4 shouted at me.", "bay 4", "[WORKPLACE]"),
+    ("He works on ward 7b with me.", "7b", "[WORKPLACE]"),
+    ("I was sent to room 12 on my own.", "room 12", "[WORKPLACE]"),
+    ("The patient in Bay 3, bed 14 refused me.", "14", "[WORKPLACE]"),
+    ("The family in side room 2 asked for someone else.", "room 2", "[WORKPLACE]"),
+    # Full postcodes whatever the spacing or case: no half is left visible.
+    ("The letter went to hx1  2tg instead.", "2tg", "[POSTCODE]"),
+    ("Postcode: ls6-2qr on the letter.", "ls6", "[POSTCODE]"),
+    ("The postcode was LS62QR which is hers.", "LS62QR", "[POSTCODE]"),
+    ("She lives at 27 Larch Avenue, WF3 4PN and everyone knows.", "WF3", "[POSTCODE]"),
 ]
 
 
@@ -37,6 +49,29 @@ def test_place_is_replaced(redactor, text, secret, placeholder):
 )
 def test_generic_departments_stay(redactor, text):
     assert redactor.redact(text).redacted == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was in bed 3 days with covid and then back on the ward.",
+        "We went to theatre a lot that week.",
+        "There was no room for me in the staff room.",
+    ],
+)
+def test_ward_words_without_a_number_or_with_a_duration_stay(redactor, text):
+    assert redactor.redact(text).redacted == text
+
+
+def test_quirk_addresses_only_in_the_full_profile(redactor, general_redactor):
+    # A made-up Finnish-style street: the ending is on the public-set quirk list.
+    text = "She lives at Kuusirinteenkatu 9 near the station."
+    assert redactor.redact(text).redacted == "She lives at [ADDRESS] near the station."
+    assert "[ADDRESS]" not in general_redactor.redact(text).redacted
+    # The general profile still has UK streets and postcodes.
+    assert general_redactor.redact("She lives at 14 Fernhill Road, LS6 2QR.").redacted == (
+        "She lives at [ADDRESS], [POSTCODE]."
+    )
 
 
 def test_org_csv_names_and_aliases(redactor, redactor_with_places):

@@ -2,7 +2,9 @@
 
 People are numbered in order of first mention ("[PERSON 1]", "[PERSON 2]"), and a later
 mention by first name or surname alone reuses the number of the full name it belongs to.
-Every other type has one unnumbered placeholder ("[EMAIL]", "[WORKPLACE]"...).
+One `Numbering` can run across several texts (the fields of one report), so a person keeps
+one number in all of them and two people never share one. Every other type has one
+unnumbered placeholder ("[EMAIL]", "[WORKPLACE]"...).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from .types import PRECEDENCE, Candidate, Entity
 
@@ -30,7 +33,7 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
 STRONG_SOURCES = frozenset(
     "email url nhs_number ni_number card iban nmc_pin driving_licence dob postcode org_csv".split()
 )
-WEAK_SOURCES = frozenset("long_number ner_place outward_code".split())
+WEAK_SOURCES = frozenset("long_number reference ner_place outward_code".split())
 
 
 def _tier(c: Candidate) -> int:
@@ -144,20 +147,43 @@ def _merge_adjacent(entities: list[Entity], text: str) -> list[Entity]:
     return merged
 
 
+# Surname particles are left out of the key, so "de la Torre" matches "Rafael de la Torre".
+_PARTICLES = frozenset("van von der den de da di du dos das do del della dei degli la las los le les ten ter".split())
+
+
 def _person_key(surface: str) -> list[str]:
     surface = _TITLE_RE.sub("", surface.strip())
     surface = _POSSESSIVE_RE.sub("", surface)
-    return [part for part in re.split(r"[\s\-]+", surface.lower()) if part]
+    parts = [part for part in re.split(r"[\s\-]+", surface.lower()) if part]
+    return [part for part in parts if part not in _PARTICLES] or parts
 
 
-def render(text: str, entities: list[Entity]) -> tuple[str, Counter[str]]:
-    """Replace each entity with its placeholder; returns (redacted text, counts by label)."""
-    numbers: dict[tuple[str, ...], int] = {}
+_EXISTING = re.compile(r"\[PERSON (\d+)\]")
+
+
+@dataclass
+class Numbering:
+    """Person numbers shared by the texts of one report: names seen so far and the next free
+    number (after the highest "[PERSON n]" already in any of the texts)."""
+
+    next_number: int = 1
+    numbers: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    @classmethod
+    def for_texts(cls, texts: Iterable[str]) -> Numbering:
+        existing = [int(n) for text in texts for n in _EXISTING.findall(text)]
+        return cls(next_number=max(existing, default=0) + 1)
+
+
+def render(text: str, entities: list[Entity], numbering: Numbering | None = None) -> tuple[str, Counter[str]]:
+    """Replace each entity with its placeholder; returns (redacted text, counts by label).
+    Pass one `numbering` for every field of a report to number people across them."""
+    if numbering is None:
+        numbering = Numbering.for_texts([text])
+    numbers = numbering.numbers
     parts: list[str] = []
     counts: Counter[str] = Counter()
     cursor = 0
-    existing = [int(n) for n in re.findall(r"\[PERSON (\d+)\]", text)]
-    next_number = max(existing, default=0) + 1
     for ent in entities:
         parts.append(text[cursor : ent.start])
         counts[ent.label] += 1
@@ -167,8 +193,8 @@ def render(text: str, entities: list[Entity]) -> tuple[str, Counter[str]]:
             if number is None:
                 number = _match_partial(key, numbers)
             if number is None:
-                number = next_number
-                next_number += 1
+                number = numbering.next_number
+                numbering.next_number += 1
             numbers.setdefault(key, number)
             parts.append(f"[PERSON {number}]")
         else:

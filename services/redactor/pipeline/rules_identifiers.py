@@ -26,8 +26,13 @@ URL_RE = re.compile(
     rf"|(?<![\w@.-])(?:[A-Za-z0-9-]+\.)+(?:{_WORD_TLDS})(?:\.(?:{_TLDS}|{_WORD_TLDS}))?/[^\s<>\"']*",
     re.IGNORECASE,
 )
-# @mentions (also "@ name" as some apps and tokenisers space it) and Reddit-style u/name.
+# @mentions and Reddit-style u/name.
 HANDLE_RE = re.compile(
+    r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u/[A-Za-z0-9_-]{3,30}\b"
+)
+# Public-set quirk: the same, also with a space after "@" or around "/", as the public WNUT
+# set's tokens are joined with spaces ("@ name", "u / name"). Off in the general profile.
+SPACED_HANDLE_RE = re.compile(
     r"(?<![\w@.])@ ?[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,30}[A-Za-z0-9_])?" r"|(?<![\w/])/?u ?/ ?[A-Za-z0-9_-]{3,30}\b"
 )
 _EXT = r"(?:\s*(?:,\s*)?(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6})?"
@@ -39,8 +44,11 @@ INTERNAL_PHONE_RE = re.compile(
     r"\b(?:ext\.?|extn\.?|extension|bleep|bleeped|pager|x)\s*(?:no\.?|number)?\s*:?\s*(\d{3,6})\b",
     re.IGNORECASE,
 )
+# National Insurance numbers as people type them: any two letters, so the example prefixes
+# that HMRC never issues (QQ, and the AB of every form's example) count too; the final
+# letter may be left off when the prefix is in capitals.
 NI_RE = re.compile(
-    r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]" r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+    r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b|\b(?-i:[A-Z]{2})\s?\d{2}\s?\d{2}\s?\d{2}\b(?![\s-]?\d)",
     re.IGNORECASE,
 )
 NHS_RE = re.compile(r"(?<![\d-])\d{3}[\s-]?\d{3}[\s-]?\d{4}(?![\d-])")
@@ -54,11 +62,19 @@ GMC_RE = re.compile(r"\bGMC\s*(?:no\.?|number|#|ref(?:erence)?)?\s*:?\s*(\d{7})\
 LICENCE_RE = re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b")
 CONTEXT_ID_RE = re.compile(
     r"\b(?:employee|staff|assignment|payroll|badge|pin|passport|licen[cs]e|registration|"
-    r"reference|ref|member(?:ship)?|account|case|record|hospital|mrn|patient|id|nmc|gmc|hcpc)"
-    r"\s*(?:no\.?|num(?:ber)?|#|id|pin|code)?\s*(?:is|was|:|#|-)?\s*"
-    r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,15})\b",
+    r"reference|ref|member(?:ship)?|account|case|record|hospital|mrn|patient|id|nmc|gmc|hcpc|"
+    r"file|claim|ticket|incident|complaint|grievance|datix|log|crime|docket)"
+    r"\.?\s*(?:no\.?|num(?:ber)?|#|id|pin|code|ref(?:erence)?)?\s*(?:is|was|:|#|-)?\s*"
+    r"((?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,23}[A-Z0-9])\b",
     re.IGNORECASE,
 )
+# Reference numbers written in full: groups of letters and digits joined by "/" or "-"
+# ("12345/97", "HR/2291/KT", "GRV-58213-B"), and letters run into a long number
+# ("RX4471902"). Dates, year and number ranges, and "mid-2023" are left to other rules.
+REFERENCE_RE = re.compile(r"(?<![\w/\-.,@])[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+)+(?![\w@]|[/-]\w)")
+ALNUM_CODE_RE = re.compile(r"(?<![\w/\-.@])[A-Za-z]{1,4}\d{4,}[A-Za-z]{0,2}(?![\w@]|[/-]\w)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_ANY_DIGIT = re.compile(r"\d")
 CONTEXT_PHONE_RE = re.compile(
     r"\b(?:phone|tel|telephone|mobile|mob|cell|fax|desk|office|landline|whatsapp|"
     r"call(?:ed)?\s+(?:me\s+)?(?:on|at)|ring\s+(?:me\s+)?(?:on|at)|text\s+(?:me\s+)?(?:on|at)|"
@@ -75,16 +91,32 @@ _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_DATE = (
-    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{4}}"
-    rf"|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+_DAY = r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?"
+_WRITTEN_DATE = (
+    rf"(?:{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?\s+(?:19|20)\d\d"
+    rf"|{_MONTHS}\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d)"
 )
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
+    rf"|{_WRITTEN_DATE}"
+    rf"|{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?\s+'?\d{{2}}"
+    rf"|{_MONTHS}\.?,?\s+(?:19|20)\d\d)"
+)
+# A date of birth in any written form after its keyword ("DOB, 3/4/85", "born in June 1979",
+# "date of birth: the 2nd of May 1990"). A bare year ("born in 1979") stays, as ages do.
 DOB_RE = re.compile(
-    rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth|birthday)\s*(?:is|was|:|-)?\s*({_DATE})",
+    rf"\b(?:born(?:\s+on|\s+in)?|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)\s*(?:is|was|:|-|,)?\s*({_DATE})",
     re.IGNORECASE,
 )
-FULL_DATE_RE = re.compile(r"(?<![\w/])(?:\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})(?![\w/])")
+# Full calendar dates with no keyword: numeric with a four-digit year, and written out
+# ("14th February 1980"), as a date of birth often follows other details unannounced.
+# A two-digit year only with slashes and a valid day and month ("14/02/80", not "1.2.3").
+FULL_DATE_RE = re.compile(
+    r"(?<![\w/.\-])(?:\d{1,2}([/.\-])\d{1,2}\1(?:19|20)\d\d|\d{4}-\d{2}-\d{2}"
+    r"|(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])/\d\d|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d\d)"
+    r"(?![\w/]|[.\-]\d)"
+)
+WRITTEN_DATE_RE = re.compile(rf"\b{_WRITTEN_DATE}\b", re.IGNORECASE)
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -116,6 +148,16 @@ def _digits(s: str) -> str:
     return re.sub(r"\D", "", s)
 
 
+def _time_or_round_range(core: str) -> bool:
+    m = re.fullmatch(r"(\d{3,4})\s*[-–]\s*(\d{3,4})", core)
+    if not m:
+        return False
+    a, b = m.groups()
+    if all(len(x) == 4 and int(x[:2]) <= 24 and int(x[2:]) <= 59 for x in (a, b)):
+        return True
+    return a.endswith("00") and b.endswith("00") and int(a) < int(b)
+
+
 def _phone_ok(s: str) -> bool:
     core = re.split(r"(?i)\s*(?:,\s*)?(?:ext|extn|extension|x|#)", s)[0]
     n = len(_digits(core))
@@ -124,6 +166,8 @@ def _phone_ok(s: str) -> bool:
     if re.fullmatch(r"\d{7,}", core):  # a bare run of digits: only a UK-style number
         return core.startswith("0") and n in (10, 11)
     if re.fullmatch(r"(19|20)\d\d\s*[-–]\s*(19|20)?\d\d", core):
+        return False
+    if _time_or_round_range(core):  # "0800-2000" shift times, "1000-1500" staff
         return False
     if all(re.fullmatch(r"(?:19|20)\d\d", g) for g in re.findall(r"\d+", core)):  # "2014 2015"
         return False
@@ -152,7 +196,29 @@ def _split_run(offset: int, run: str) -> Iterator[Candidate]:
         i = best + 1
 
 
-def find_identifiers(text: str) -> Iterator[Candidate]:
+def _reference(code: str) -> bool:
+    """A reference number, not a date, a year or number range, a score or "mid-2023"."""
+    groups = re.split(r"[/-]", code)
+    digit_groups = [g for g in groups if g.isdigit()]
+    if any(g.isalpha() and len(g) > 4 and not g.isupper() for g in groups):
+        return False  # a word joined on ("8211-Office"): not part of a reference
+    if max((len(d) for d in re.findall(r"\d+", code)), default=0) < 4:
+        return False  # "120/80", "24/7", "COVID-19"
+    if re.fullmatch(r"\d{1,2}([/.\-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}", code):
+        return False  # a date (the date rules decide)
+    if all(_YEAR.fullmatch(g) or g.isalpha() for g in groups):
+        return False  # "mid-2023", "2019-2020"
+    if re.fullmatch(r"(?:19|20)\d\d[/-]\d\d", code):
+        return False  # "2019/20"
+    if len(groups) == 2 and len(digit_groups) == 2 and "-" in code:
+        a, b = digit_groups
+        if len(a) == len(b) and int(a) < int(b):
+            return False  # "0800-2000", "1000-1500": a range
+    return True
+
+
+def find_identifiers(text: str, quirks: bool = True) -> Iterator[Candidate]:
+    """`quirks`: also apply the rules written for the public sets' quirks (see SPACED_HANDLE_RE)."""
     for m in EMAIL_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "EMAIL", "email")
     for m in URL_RE.finditer(text):
@@ -161,8 +227,14 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
             end -= 1
         if "@" not in text[m.start() : end].split("/", 1)[0]:  # not the domain of an email
             yield Candidate(m.start(), end, "URL", "url")
-    for m in HANDLE_RE.finditer(text):
+    for m in (SPACED_HANDLE_RE if quirks else HANDLE_RE).finditer(text):
         yield Candidate(m.start(), m.end(), "HANDLE", "handle")
+    for m in IPV6_RE.finditer(text):
+        groups = m.group().split(":")
+        if len(groups) >= 4 and re.search(r"[a-f]", m.group(), re.IGNORECASE):  # not "10:30:45"
+            yield Candidate(m.start(), m.end(), "ID", "ip")
+    if not _ANY_DIGIT.search(text):
+        return  # every rule below needs a digit: most reports have none, so skip them
     # A number with a country or area code in front is a phone number, whatever its checksum.
     dialled = [
         (m.start(), m.end())
@@ -187,10 +259,6 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
     ):
         for m in regex.finditer(text):
             yield Candidate(m.start(), m.end(), "ID", source)
-    for m in IPV6_RE.finditer(text):
-        groups = m.group().split(":")
-        if len(groups) >= 4 and re.search(r"[a-f]", m.group(), re.IGNORECASE):  # not "10:30:45"
-            yield Candidate(m.start(), m.end(), "ID", "ip")
     for regex in (GMC_RE, CONTEXT_ID_RE):
         for m in regex.finditer(text):
             yield Candidate(m.start(1), m.end(1), "ID", "context_id")
@@ -206,12 +274,25 @@ def find_identifiers(text: str) -> Iterator[Candidate]:
         yield Candidate(m.start(1), m.end(1), "PHONE", "extension")
     for m in DOB_RE.finditer(text):
         yield Candidate(m.start(1), m.end(1), "DATE", "dob")
-    for m in FULL_DATE_RE.finditer(text):
-        yield Candidate(m.start(), m.end(), "DATE", "full_date")
+    for regex in (FULL_DATE_RE, WRITTEN_DATE_RE):
+        for m in regex.finditer(text):
+            yield Candidate(m.start(), m.end(), "DATE", "full_date")
+    for m in REFERENCE_RE.finditer(text):
+        if _reference(m.group()):
+            yield Candidate(m.start(), m.end(), "ID", "reference")
+    for m in ALNUM_CODE_RE.finditer(text):
+        if not _YEAR.fullmatch(re.sub(r"\D", "", m.group())):  # "FY2023"
+            yield Candidate(m.start(), m.end(), "ID", "reference")
     for m in NUMBER_RUN_RE.finditer(text):
         groups = re.findall(r"\d+", m.group())
         years = all(re.fullmatch(r"(?:19|20)\d\d", g) for g in groups)
-        if sum(map(len, groups)) >= 6 and not years and not FULL_DATE_RE.fullmatch(m.group()):
+        if (
+            sum(map(len, groups)) >= 6
+            and not years
+            and not FULL_DATE_RE.fullmatch(m.group().strip())
+            and not _time_or_round_range(m.group().strip())
+            and not re.fullmatch(r"(?:19|20)\d\d[-/–](?:19|20)?\d\d", m.group().strip())  # "2022-23"
+        ):
             yield Candidate(m.start(), m.end(), "ID", "long_number")
     for m in LONG_NUMBER_RE.finditer(text):
         yield Candidate(m.start(), m.end(), "ID", "long_number")

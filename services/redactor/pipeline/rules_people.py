@@ -2,8 +2,8 @@
 
 NER alone misses lone first names, lower-case names and surnames on their own, so names
 from the lexicons are taken too. A found name grows over its neighbours: initials
-("J."), particles ("van", "ten"), capitalised words after a first name ("Sophie Lang"),
-and words that are not ordinary English ("Okonkwo-Briggs", lower-case "desrosiers").
+("J."), particles ("van", "ten", "de la"), capitalised words after a first name ("Maya
+Thorn"), and words that are not ordinary English ("Okonkwo-Briggs", lower-case "quillfoyle").
 A capitalised word that is in no vocabulary we ship (not English, not a keep-list word) is
 taken as a name too, unless the NER model called it a place or an organisation.
 """
@@ -27,7 +27,22 @@ TITLES = frozenset(
 _CASED_TITLES = frozenset("sister nurse doctor consultant lady lord father uncle".split())
 _NICKNAME_VERBS = frozenset("called call calls calling named nicknamed renamed known".split())
 _QUOTES = frozenset("\"'“”‘’`")
-_PARTICLES = frozenset("van von der den de da di du dos del la le ten ter bin ibn al el mac".split())
+_PARTICLES = frozenset(
+    "van von der den de da di du dos das do del della dei degli la las los le les ten ter bin ibn al el mac".split()
+)
+# Particles that begin a surname even with no first name before them ("Dr de Souza").
+# Not "van" (the vehicle: "the van Tom drove"), nor "do" or "ten" (English words).
+_SURNAME_PARTICLES = frozenset("von de da di du dos das del della dei degli la le les al el bin ibn".split())
+# A lower-case word after an article or a demonstrative is a noun ("the phlebotomist
+# laughed"), not a name: English puts no article before a person's name.
+_DETERMINERS = frozenset("the a an this that these those every each any some another".split())
+# Lower-case words shaped like job titles ("phlebotomist", "sonographer", "paediatrician").
+_ROLE_SUFFIX = re.compile(
+    r"(?:ologist|otomist|apist|iatrist|metrist|macist|ntist|etist|onist|alist|ptist|ician|itian|ographer)s?$"
+)
+# A short phrase naming where someone works, between a name and its verb ("Ruby in
+# outpatients said", "Hope from pharmacy laughed").
+_WHERE = frozenset("in on from at".split())
 # Context that marks the next (or previous) word as a person even if no list knows it.
 ROLE_WORDS = frozenset(
     "colleague colleagues manager supervisor mentor preceptor nurse doctor matron student friend "
@@ -46,7 +61,7 @@ ACTION_VERBS = frozenset(
     "assumed assumes accused accuses blamed blames criticised criticises implied implies "
     "excluded excludes introduced introduces spoke speaks talked talks walked walks".split()
 )
-# "told Precious to...", "asked Hope": a verb that takes a person as its object.
+# "told Amara to...", "asked Hope": a verb that takes a person as its object.
 _PRE_VERBS = frozenset("told asked thanked emailed messaged phoned rang texted warned reminded".split())
 _ADVERBS = frozenset("all both then just also never always often still even".split())
 _LIST_JOINERS = frozenset({",", "and", "&"})
@@ -79,10 +94,19 @@ MAX_NAME_TOKENS = 6  # a name grows at most this far each way
 _TRIPLE = re.compile(r"(\w)\1\1")
 
 
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}\d?s")
+
+
 def _odd_shape(text: str) -> bool:
-    """Hashtag-like CamelCase ("WorkFromHome") or elongation ("Staaahp"): not a name."""
+    """Hashtag-like CamelCase ("WorkFromHome"), elongation ("Staaahp") or an acronym in the
+    plural ("OTs", "HCAs", "FY1s"): not a name."""
     inner_caps = sum(1 for c in text[2:] if c.isupper())
-    return inner_caps >= 2 or _TRIPLE.search(text) is not None
+    return inner_caps >= 2 or _TRIPLE.search(text) is not None or _ACRONYM_PLURAL.fullmatch(text) is not None
+
+
+def _noun_context(doc: Doc, i: int) -> bool:
+    """A lower-case word that reads as a common noun: after an article, or shaped like a role."""
+    return (i > 0 and doc[i - 1].lower_ in _DETERMINERS) or _ROLE_SUFFIX.search(doc[i].lower_) is not None
 
 
 def _unknown_proper(tok: Token, vocab: Vocabulary) -> bool:
@@ -135,22 +159,29 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
     while end < limit:
         tok = doc[end]
         nxt = doc[end + 1] if end + 1 < len(doc) else None
-        # "codey m ross" in a text typed all in lower case: a middle initial.
+        # "maya k thorn" in a text typed all in lower case: a middle initial.
         if lower_doc and len(tok.text) == 1 and tok.is_alpha and nxt is not None:
-            if _surname_like(nxt, vocab, True) or _lower_doc_name(nxt, vocab):
+            if _surname_like(nxt, vocab, True) or _lower_doc_name(nxt, vocab, seed=False):
                 end += 1
                 continue
         if tok.text in {"-", "'"} and nxt is not None and _capitalised(nxt):
             end += 2
             continue
-        if nxt is not None and (_initial(tok) or tok.lower_ in _PARTICLES) and _capitalised(nxt):
+        if nxt is not None and _initial(tok) and _capitalised(nxt):
             end += 1
             continue
+        if tok.lower_ in _PARTICLES:  # "van der Berg", "de la Torre": particles, then a name
+            k = end
+            while k < len(doc) and k - end < 3 and doc[k].lower_ in _PARTICLES:
+                k += 1
+            if k < len(doc) and _capitalised(doc[k]) and _clean(doc[k]) not in vocab.keep:
+                end = k + 1
+                continue
         if tok.text == "." and end > start and _initial(doc[end - 1]):
             end += 1
             continue
         if not tok.is_sent_start and (
-            _surname_like(tok, vocab, after_first) or (lower_doc and _lower_doc_name(tok, vocab))
+            _surname_like(tok, vocab, after_first) or (lower_doc and _lower_doc_name(tok, vocab, seed=False))
         ):
             if lower_anchor and not tok.is_lower:
                 break
@@ -166,6 +197,28 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
         if _initial(tok) and start - 2 >= 0 and _capitalised(doc[start - 2]):
             start -= 1
             continue
+        if doc[start].lower_ in _PARTICLES and _capitalised(tok) and vocab.is_name(_clean(tok)):
+            start -= 1  # "Ana" before "van der Berg": a listed name before the particles
+            continue
+        if tok.lower_ in _PARTICLES and (_capitalised(doc[start]) or doc[start].lower_ in _PARTICLES):
+            # "Rafael de la Torre" found from its end: the particles, then the first name.
+            k = start - 1  # doc[k:start] are particles
+            while k - 1 >= floor and start - k < 3 and doc[k - 1].lower_ in _PARTICLES:
+                k -= 1
+            if k - 1 >= 0 and not doc[k].is_sent_start:
+                before = doc[k - 1]
+                low_before = _clean(before)
+                if (
+                    _capitalised(before)
+                    and not _is_title(before)
+                    and (vocab.is_name(low_before) or (low_before not in vocab.common and low_before not in vocab.keep))
+                ):
+                    start = k - 1
+                    continue
+            # "Dr de la Cruz": the particles belong to the surname; a title stays outside.
+            if start - k > 1 or doc[k].lower_ in _SURNAME_PARTICLES:
+                start = k
+            break
         if _clean(tok) in vocab.keep or _is_title(tok):
             break
         low = _clean(tok)
@@ -179,21 +232,26 @@ def _grow(doc: Doc, start: int, end: int, vocab: Vocabulary, lower_doc: bool = F
     return start, end
 
 
-def _lower_doc_name(tok: Token, vocab: Vocabulary) -> bool:
+def _lower_doc_name(tok: Token, vocab: Vocabulary, seed: bool = True) -> bool:
     """In a text with no capital letters at all, capitals carry no signal: a word in no
     vocabulary we ship, or on a name list, is taken as a name (or a place)."""
     low = _clean(tok)
     if not tok.is_alpha or len(low) < 3 or low in TITLES or low in vocab.generic_places:
         return False
+    if seed and _noun_context(tok.doc, tok.i):  # a name grown over ("maya a thorn") is not
+        return False
     return low not in vocab.common or vocab.is_safe_name(low)
 
 
 def find_people(
-    doc: Doc, vocab: Vocabulary, ents: Sequence[Span], text: str | None = None
+    doc: Doc, vocab: Vocabulary, ents: Sequence[Span], text: str | None = None, lower_fallback: bool = True
 ) -> Iterator[Candidate]:
+    """`lower_fallback`: in a text with no capital letter at all, take any word in no
+    vocabulary as a name. It was written for the all-lower-case texts of the public WNUT set;
+    the bench runs with it off too, to show what it is worth."""
     spans: list[tuple[int, int, str]] = []
     text = doc.text if text is None else text  # Doc.text is rebuilt on every access
-    lower_doc = len(doc) > 2 and text == text.lower()
+    lower_doc = lower_fallback and len(doc) > 2 and text == text.lower()
     other_ner: set[int] = set()
     for ent in ents:
         if ent.label_ in _OTHER_NER:
@@ -234,7 +292,9 @@ def find_people(
             continue
         if not tok.is_alpha or low in vocab.keep:
             continue
-        if tok.is_lower and vocab.is_lower_name(low):
+        if tok.is_lower and _noun_context(doc, i):
+            pass  # "the phlebotomist", "an ivy plant": a noun, whatever the lists say
+        elif tok.is_lower and vocab.is_lower_name(low):
             spans.append((i, i + 1, "lexicon"))
         elif lower_doc and _lower_doc_name(tok, vocab):
             spans.append((i, i + 1, "lower_doc"))
@@ -246,7 +306,7 @@ def find_people(
             if (not tok.is_sent_start or low in vocab.word_names) and _name_context(doc, i, vocab):
                 spans.append((i, i + 1, "lexicon_ambiguous"))
         elif _unknown_proper(tok, vocab) and (
-            i not in other_ner or _verb_after(doc, i) or _name_context(doc, i, vocab)
+            i not in other_ner or _verb_after(doc, i, vocab) or _name_context(doc, i, vocab)
         ):
             spans.append((i, i + 1, "proper_noun"))
         elif tok.is_lower and len(low) > 2 and low not in vocab.common and _role_or_verb(doc, i):
@@ -299,10 +359,20 @@ def _role_or_verb(doc: Doc, i: int) -> bool:
     return prev_role or (i + 1 < len(doc) and doc[i + 1].lower_ in ACTION_VERBS)
 
 
-def _verb_after(doc: Doc, i: int) -> bool:
+def _verb_after(doc: Doc, i: int, vocab: Vocabulary) -> bool:
     j = i + 1
     while j < len(doc) and (_capitalised(doc[j]) or doc[j].lower_ in _ADVERBS):
         j += 1
+    if j < len(doc) and doc[j].lower_ in _WHERE:  # "Ruby in outpatients said"
+        k = j + 1
+        if k < len(doc) and doc[k].lower_ == "the":
+            k += 1
+        n = 0
+        while k < len(doc) and n < 2 and (_clean(doc[k]) in vocab.generic_places or _clean(doc[k]) in vocab.keep):
+            k += 1
+            n += 1
+        if n:
+            j = k
     return j < len(doc) and doc[j].lower_ in ACTION_VERBS
 
 
@@ -316,9 +386,12 @@ def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
 
     if i > 0 and (_is_title(doc[i - 1]) or doc[i - 1].lower_ in ROLE_WORDS | _PRE_VERBS):
         return True
+    # "Lucia van den Broek": a capitalised word after particles that follow a name.
+    if i > 1 and doc[i - 1].lower_ in _PARTICLES and (_capitalised(doc[i - 2]) or doc[i - 2].lower_ in _PARTICLES):
+        return True
     if name_at(i - 1) or name_at(i + 1):
         return True
-    if _verb_after(doc, i):
+    if _verb_after(doc, i, vocab):
         return True
     for step in (-1, 1):
         j = i + step

@@ -15,7 +15,11 @@ from pathlib import Path
 
 from .types import Candidate, RedactionError
 
-POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
+# A full postcode as typed: any case, with one or two spaces, a hyphen or nothing between
+# its halves, so neither half is ever left visible.
+POSTCODE_RE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?(?: {1,2}|-)?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE
+)
 CANADA_POSTCODE_RE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b")
 _OUT = r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?"
 OUTWARD_RE = re.compile(
@@ -37,27 +41,39 @@ _STREET_WORDS_PLAIN = (
 )
 # Street words that are written as part of the name in many European languages.
 _STREET_SUFFIXES = (
-    r"katu|tie|kuja|polku|väylä|utca|út|tér|straße|strasse|str\.|gasse|weg|vej|gade|gatan|"
-    r"vägen|veien|gata|laan|straat|plein|ulica|ul\.|rua|calle|avenida|via|viale|rue|allee|"
-    r"platz|ring|damm|stræde|vænget|torget|tee|iela|gatvė|ulice"
+    r"straße|strasse|str\.|gasse|weg|laan|straat|plein|ulica|ul\.|rua|calle|avenida|via|viale|"
+    r"rue|allee|platz|ring|damm|ulice"
+)
+# Public-set quirk: Finnish, Hungarian, Nordic and Baltic endings, common in the public
+# synthetic set's addresses and rare in NHS reports. Off in the general profile.
+_QUIRK_STREET_SUFFIXES = (
+    r"katu|tie|kuja|polku|väylä|utca|út|tér|vej|gade|gatan|vägen|veien|gata|stræde|vænget|torget|tee|iela|gatvė"
 )
 _NAME = r"[A-ZÀ-Þ][\w'’.\-]*"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Flat|Unit|Floor|Fl|Room|Rm|Box|Bldg|Building)\.?\s*#?\s*\d+[A-Za-z]?\b"
 _LEAD = r"(?:\b\d{1,5}[A-Za-z]?,?\s+){0,2}"  # house and building numbers before a street
-_ADDRESS_CORE = (
-    rf"{_LEAD}(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
-    rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:{_STREET_WORDS_PLAIN})\b\.?(?:\s+\d{{1,5}}[A-Za-z]?\b)?"
-    rf"|\b(?:\d{{1,5}}[A-Za-z]?\s+)?(?:{_NAME}\s+){{0,2}}\w*(?:{_STREET_SUFFIXES})\b\.?\s*\d{{1,5}}[A-Za-z]?\b"
-    rf"|\b(?i:{_STREET_SUFFIXES}|u\.|ul\.|str\.?|av\.?|St\.?|C/)\s*"
-    rf"(?:(?:de|do|da|dos|das|del|dei|della|di|la|le|les|des|du|Al|El|van|von)\s+)?"
-    rf"{_NAME}(?:\s+{_NAME}){{0,3}},?\s+\d{{1,5}}\b\.?"
-    rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:u|ul|utca|str|út)\.?\s+\d{{1,5}}\b\.?"
-    rf"|\b(?:the\s+)?corner\s+of\s+[^\n]{{3,60}}?\s+and\s+(?:\w+\s+){{0,2}}{_NAME}(?:\s+{_NAME}){{0,3}}"
-    rf"|\b(?i:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+(?i:box)\s+\d{{3,5}}"
-    rf"(?:\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}})?"
-    rf"|\b(?i:USNS|USS|USNV|USCGC)\s+\w+\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}}"
-    rf"|\b{_UNIT})"
-)
+
+
+def _address_core(suffixes: str, quirks: bool) -> str:
+    """Street address patterns. With `quirks`, also the forms that fit the public synthetic
+    set's quirks: US military addresses, "the corner of X and Y", Hungarian "u." streets."""
+    quirky = (
+        rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:u|ul|utca|str|út)\.?\s+\d{{1,5}}\b\.?"
+        rf"|\b(?:the\s+)?corner\s+of\s+[^\n]{{3,60}}?\s+and\s+(?:\w+\s+){{0,2}}{_NAME}(?:\s+{_NAME}){{0,3}}"
+        rf"|\b(?i:PSC|Unit|USNS|USS|USNV|USCGC)\s+\d{{3,5}},?\s+(?i:box)\s+\d{{3,5}}"
+        rf"(?:\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}})?"
+        rf"|\b(?i:USNS|USS|USNV|USCGC)\s+\w+\s+(?i:apo|fpo|dpo)\s+(?i:aa|ae|ap)\s+\d{{5}}"
+    )
+    return (
+        rf"{_LEAD}(?:\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:{_NAME}\s+){{1,3}}(?:{_STREET_WORDS})\b\.?"
+        rf"|\b{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?:{_STREET_WORDS_PLAIN})\b\.?(?:\s+\d{{1,5}}[A-Za-z]?\b)?"
+        rf"|\b(?:\d{{1,5}}[A-Za-z]?\s+)?(?:{_NAME}\s+){{0,2}}\w*(?:{suffixes})\b\.?\s*\d{{1,5}}[A-Za-z]?\b"
+        rf"|\b(?i:{suffixes}|u\.|ul\.|str\.?|av\.?|St\.?|C/)\s*"
+        rf"(?:(?:de|do|da|dos|das|del|dei|della|di|la|le|les|des|du|Al|El|van|von)\s+)?"
+        rf"{_NAME}(?:\s+{_NAME}){{0,3}},?\s+\d{{1,5}}\b\.?" + (quirky if quirks else "") + rf"|\b{_UNIT})"
+    )
+
+
 # After a street, absorb unit numbers, towns, state codes, countries and zip codes.
 _CONTINUATION = (
     rf"(?:[ \t]*(?:,|\n)[ \t]*(?:\n[ \t]*)?(?:,[ \t]*)?"
@@ -66,9 +82,15 @@ _CONTINUATION = (
     rf"|[ \t]+(?:[A-Z]{{2}}[ \t]+)?\d{{4,6}}(?:-\d{{4}})?\b|[ \t]+{_UNIT}"
     rf"|[ \t]+[A-ZÀ-Þ]{{3,}}\b(?:[ \t]+[A-ZÀ-Þ]{{3,}}\b)*)*"
 )
-ADDRESS_RE = re.compile(_ADDRESS_CORE + _CONTINUATION)
-# "Allika 46", "12 Kesk 53": a name then a house number; kept only when a word of the name
-# is in none of our vocabularies (so "Band 6" and "Year 2" are left alone).
+# Every address pattern needs a digit, a plain street word or (a quirk) "corner of": a
+# cheap test that lets most reports skip the costly patterns.
+_ADDRESS_HINT = re.compile(rf"\b(?:{_STREET_WORDS_PLAIN})\b|(?i:\bcorner\s+of\b)")
+_ANY_DIGIT = re.compile(r"\d")
+ADDRESS_RE = re.compile(_address_core(f"{_STREET_SUFFIXES}|{_QUIRK_STREET_SUFFIXES}", True) + _CONTINUATION)
+GENERAL_ADDRESS_RE = re.compile(_address_core(_STREET_SUFFIXES, False) + _CONTINUATION)
+# "Brekka 46", "12 Kaldur 53": a name then a house number, with no street word (Baltic and
+# Nordic style, a public-set quirk); kept only when a word of the name is in none of our
+# vocabularies (so "Band 6" and "Year 2" are left alone). Off in the general profile.
 NAME_NUMBER_RE = re.compile(
     rf"{_LEAD}\b({_NAME}(?:\s+{_NAME}){{0,2}})\s+\d{{1,5}}[A-Za-z]?\b(?![.,]?\d)" + _CONTINUATION
 )
@@ -86,7 +108,14 @@ _UNIT_WORDS = (
 WORKPLACE_RE = re.compile(
     rf"\b((?:St\.?\s+|Saint\s+)?(?:[A-Z][\w'’&\-]*\s+(?:(?:and|&|of|the)\s+)?){{1,5}}" rf"(?:{_UNIT_WORDS}))\b"
 )
-NUMBERED_WARD_RE = re.compile(r"\b(?:Ward|Bay|Theatre|Pod|Room)\s+(?:\d{1,3}[A-Z]?|[A-Z]\d{0,2})\b")
+# Ward, bay, room, bed and theatre numbers, in any case ("ward 31, bay 4", "Ward 9B",
+# "side room 2"); a letter on its own only in capitals ("Bay C"), and never a duration
+# ("in bed 3 days").
+NUMBERED_WARD_RE = re.compile(
+    r"\b(?i:ward|bay|theatre|pod|room|bed|cubicle|cubical|bed\s*space)\s*(?:no\.?|number)?\s+"
+    r"(?:\d{1,3}(?:[A-Za-z](?![\w\']))?|(?-i:[A-Z])\d{0,2})\b"
+    r"(?!\s*(?:days?|hours?|hrs?|weeks?|wks?|nights?|months?|years?|yrs?|mins?|minutes?|times?|%|am|pm)\b)"
+)
 
 
 def _workplace_name(phrase: str, keep_words: frozenset[str], generic_words: frozenset[str]) -> tuple[int, int] | None:
@@ -113,21 +142,24 @@ def find_places(
     generic_words: frozenset[str],
     keep_words: frozenset[str] = frozenset(),
     common_words: frozenset[str] = frozenset(),
+    quirks: bool = True,
 ) -> Iterator[Candidate]:
-    for m in POSTCODE_RE.finditer(text):
-        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
-    for m in CANADA_POSTCODE_RE.finditer(text):
-        yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
-    for m in OUTWARD_RE.finditer(text):
+    """`quirks`: also apply the address forms written for the public synthetic set's quirks."""
+    digit = _ANY_DIGIT.search(text) is not None  # postcodes, zips and house numbers need one
+    for regex in (POSTCODE_RE, CANADA_POSTCODE_RE) if digit else ():
+        for m in regex.finditer(text):
+            yield Candidate(m.start(), m.end(), "POSTCODE", "postcode")
+    for m in OUTWARD_RE.finditer(text) if digit else ():
         group = 1 if m.group(1) else 2
         yield Candidate(m.start(group), m.end(group), "POSTCODE", "outward_code")
-    for m in ADDRESS_RE.finditer(text):
+    hint = digit or _ADDRESS_HINT.search(text) is not None
+    for m in (ADDRESS_RE if quirks else GENERAL_ADDRESS_RE).finditer(text) if hint else ():
         yield Candidate(m.start(), m.end(), "ADDRESS", "address")
-    for m in NAME_NUMBER_RE.finditer(text):
+    for m in NAME_NUMBER_RE.finditer(text) if quirks and hint else ():
         words = re.findall(r"[^\W\d_]+", m.group(1).lower())
         if any(len(w) > 2 and w not in common_words and w not in generic_words for w in words):
             yield Candidate(m.start(), m.end(), "ADDRESS", "address")
-    for m in ZIP_RE.finditer(text):
+    for m in ZIP_RE.finditer(text) if digit else ():
         yield Candidate(m.start(1), m.end(1), "ADDRESS", "zip")
     for m in WORKPLACE_RE.finditer(text):
         span = _workplace_name(m.group(1), keep_words, generic_words)

@@ -59,16 +59,32 @@ class Vocabulary:
         return self.is_name(lower) and lower not in self.ambiguous_names and lower not in self.keep
 
 
+def with_plurals(words: frozenset[str], names: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Each word and its plural: a keep-list demonym, weekday or role is kept in the plural
+    too ("the Latvians", "on Fridays", "the phlebotomists", "OTs"). A plural that is also a
+    listed name ("Frances", "Banks", "Summers") is left out: it stays a name."""
+    plurals: set[str] = set()
+    for w in words:
+        if not w.isalpha() or len(w) < 2:
+            continue
+        if w.endswith(("s", "x", "ch", "sh")):
+            plurals.add(w + "es")
+        elif w.endswith("y") and len(w) > 3 and w[-2] not in "aeiou":
+            plurals.add(w[:-1] + "ies")
+        plurals.add(w + "s")
+    return words | frozenset(plurals - names)
+
+
 @cache
 def load_vocabulary() -> Vocabulary:
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    keep = read_words("keep_words.txt") | read_words("health_terms.txt")
     english = read_words("english_words.txt")
     hand_first = read_words("first_names.txt")
     hand_surnames = read_words("surnames.txt")
     first_names = hand_first | read_words("census_first_names.txt")
     surnames = hand_surnames | read_words("census_surnames.txt")
+    keep = with_plurals(read_words("keep_words.txt"), first_names | surnames) | read_words("health_terms.txt")
     stop = frozenset(STOP_WORDS)
     word_names = read_words("ambiguous_names.txt")
     ambiguous = word_names | stop | ((first_names | surnames) & english)
