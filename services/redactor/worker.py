@@ -171,16 +171,14 @@ def handle_event(requests: list[Any]) -> str:
     """
     rt = runtime()
     jobs = [job for job in (_open(request, rt) for request in requests) if job is not None]
-    texts = [text for job in jobs for text in job.texts]
     try:
-        results = redactor().redact_batch(texts) if texts else []
+        # People are numbered per report, across its account and "what would help".
+        per_job = redactor().redact_reports([job.texts for job in jobs]) if jobs else []
     except Exception as exc:  # noqa: BLE001 - the class only: the text may be in its message
         for job in jobs:
             store_dead_letter(rt, TASK_NAME, job.message, f"{type(exc).__name__} while redacting", job.retries)
         return "dead-lettered"
-    offset = 0
-    for job in jobs:
-        mine, offset = results[offset : offset + len(job.texts)], offset + len(job.texts)
+    for job, mine in zip(jobs, per_job, strict=True):
         event = redacted_event(job, mine)
         try:
             rt.get_publisher().publish(event.to_message())
@@ -196,11 +194,11 @@ def preview(self: Task, request: dict[str, Any]) -> dict[str, str]:
     """Request/response for intake's "check your answers": encrypted both ways."""
     cipher: TextCipher = runtime().extras["cipher"]
     plain = cipher.decrypt_json(request["ciphertext"])
-    texts = [str(plain.get("account") or ""), str(plain.get("what_would_help") or "")]
-    results = redactor().redact_batch(texts)
+    account, help_text = str(plain.get("account") or ""), str(plain.get("what_would_help") or "")
+    results = redactor().redact_report(account, help_text or None)
     answer = {
         "account": results[0].to_dict(),
-        "what_would_help": results[1].to_dict() if texts[1] else None,
+        "what_would_help": results[1].to_dict() if help_text else None,
     }
     return {"ciphertext": cipher.encrypt_json(answer)}
 
