@@ -15,10 +15,10 @@ from flask import request
 
 from portal_common import taxonomy
 
-MULTI = ("characteristics", "sources")
+# The structured questions come from the taxonomy; the two free-text answers are intake's own.
+MULTI = tuple(q.name for q in taxonomy.QUESTIONS if q.multiple)
 TEXT = ("account", "what_would_help")
-SINGLE = ("experience", "setting", "staff_group", "internationally_recruited", "occurred_month",
-          "impact", "raised_formally")
+SINGLE = tuple(q.name for q in taxonomy.QUESTIONS if not q.multiple)
 KNOWN = (*TEXT, *MULTI, *SINGLE)
 MONTHS_OFFERED = 36
 
@@ -133,35 +133,22 @@ def first_message(value: Any) -> str:
 
 
 def summary_rows(values: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(question, answer, field) for "check your answers", in form order."""
+    """(question, answer, field) for "check your answers", in form order (the taxonomy's)."""
 
-    def one(field: str) -> str:
-        code = values.get(field) or ""
-        if not code:
-            return "Not answered"
+    def label(question: taxonomy.Question, code: Any) -> str | None:
         try:
-            return taxonomy.label_for(taxonomy.FIELDS[field][0], code)
+            return taxonomy.label_for(question.choices or (), str(code))
         except KeyError:
-            return "Not answered"
+            return None
 
-    def many(field: str) -> str:
-        codes = values.get(field) or []
-        labels = []
-        for code in codes:
-            try:
-                labels.append(taxonomy.label_for(taxonomy.FIELDS[field][0], code))
-            except KeyError:
-                continue
-        return ", ".join(labels) or "Not answered"
-
-    return [
-        ("Did it happen to you or did you see it", one("experience"), "experience"),
-        ("What it related to", many("characteristics"), "characteristics"),
-        ("Who it came from", many("sources"), "sources"),
-        ("Where it happened", one("setting"), "setting"),
-        ("Your staff group", one("staff_group"), "staff_group"),
-        ("Recruited from overseas", one("internationally_recruited"), "internationally_recruited"),
-        ("When it happened", month_label(values.get("occurred_month")) or "Not answered", "occurred_month"),
-        ("How it affected you", one("impact"), "impact"),
-        ("Raised formally as well", one("raised_formally"), "raised_formally"),
-    ]
+    rows = []
+    for question in taxonomy.QUESTIONS:
+        raw = values.get(question.name)
+        if question.choices is None:
+            answer = month_label(raw) or ""
+        elif question.multiple:
+            answer = ", ".join(found for code in raw or [] if (found := label(question, code)))
+        else:
+            answer = (label(question, raw) if raw else None) or ""
+        rows.append((question.summary, answer or "Not answered", question.name))
+    return rows
