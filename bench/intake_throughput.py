@@ -129,9 +129,15 @@ class Server:
         self.log.close()
 
 
-def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> dict[str, float]:
+def start_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> subprocess.Popen:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+
+
+def finish_wrk(proc: subprocess.Popen) -> dict[str, float]:
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"wrk failed: {err.strip()}")
     line = next(line for line in out.splitlines() if line.startswith("WRK-JSON "))
     raw = json.loads(line[len("WRK-JSON "):])
     seconds = raw["duration_us"] / 1e6
@@ -145,6 +151,10 @@ def run_wrk(url: str, script: Path, duration: int, connections: int, threads: in
         "non-2xx": raw["non_2xx"],
         "socket errors": raw["socket_errors"],
     }
+
+
+def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> dict[str, float]:
+    return finish_wrk(start_wrk(url, script, duration, connections, threads))
 
 
 def postgres_database(base_url: str) -> tuple[str, str]:
@@ -174,6 +184,9 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="intake on PostgreSQL instead of SQLite")
     parser.add_argument("--only", choices=("intake", "bare"), help="run one app only")
+    parser.add_argument("--flood", type=int, default=16, metavar="N",
+                        help="also measure intake's reports while N more connections send wrong receipt "
+                        "codes (0: skip)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -208,6 +221,9 @@ def main() -> None:
     upgrade("intake", database_url)
     script = workdir / "post_report.lua"
     script.write_text(LUA.format(path="/api/v1/reports", body=json.dumps(json.dumps(REPORT))))
+    flood_script = workdir / "wrong_code.lua"
+    wrong = {"code": "apple brave cedar delta eagle fable"}
+    flood_script.write_text(LUA.format(path="/api/v1/receipts/lookup", body=json.dumps(json.dumps(wrong))))
 
     apps = {
         "intake": f"services.intake.app:create_app(limits={RAISED_LIMITS!r})",
@@ -224,6 +240,13 @@ def main() -> None:
                 if args.warmup:
                     run_wrk(url, script, args.warmup, args.connections, args.wrk_threads)
                 results[name] = run_wrk(url, script, args.duration, args.connections, args.wrk_threads)
+                if name == "intake" and args.flood:
+                    flood = start_wrk(server.url + "/api/v1/receipts/lookup", flood_script, args.duration + 2,
+                                      args.flood, 1)
+                    time.sleep(1)
+                    results["intake + flood"] = run_wrk(url, script, args.duration, args.connections,
+                                                        args.wrk_threads)
+                    results["(the flood)"] = finish_wrk(flood)
             finally:
                 server.stop()
     finally:
@@ -240,16 +263,20 @@ def main() -> None:
           f"({len(REPORT['account'])}-character account, 6 answers)")
     print(f"intake: database {database}; Redis {redis_url} (rate-limit counters, limits raised); "
           f"no relay or workers running (the outbox only grows)")
+    if "(the flood)" in results:
+        print(f"intake + flood: the same reports while {args.flood} more connections POST one wrong receipt code "
+              f"to /api/v1/receipts/lookup (limits raised, as if from many addresses); '(the flood)' is "
+              f"that load: its non-2xx are 404s and 503s")
     print()
     columns = ["req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "socket errors"]
     names = list(results)
-    print(f"| {'':14} | " + " | ".join(f"{n:>12}" for n in names) + " |")
-    print(f"|{'-' * 16}|" + "|".join("-" * 14 for _ in names) + "|")
+    print(f"| {'':14} | " + " | ".join(f"{n:>14}" for n in names) + " |")
+    print(f"|{'-' * 16}|" + "|".join("-" * 16 for _ in names) + "|")
     for column in columns:
         cells = []
         for n in names:
             value = results[n][column]
-            cells.append(f"{value:>12.1f}" if isinstance(value, float) else f"{value:>12}")
+            cells.append(f"{value:>14.1f}" if isinstance(value, float) else f"{value:>14}")
         print(f"| {column:14} | " + " | ".join(cells) + " |")
     shutil.rmtree(workdir, ignore_errors=True)
 

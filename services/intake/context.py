@@ -14,7 +14,7 @@ from portal_common.config import Settings
 from portal_common.crypto import TextCipher
 
 from .preview import Redactor
-from .receipt_codes import ReceiptKeys
+from .receipt_codes import LookupGate, ReceiptKeys, V1KeysSeen
 from .security import DraftSealer
 
 
@@ -23,6 +23,8 @@ class IntakeContext:
     sessions: sessionmaker[Session]  # one short unit of work at a time (portal_common.db)
     cipher: TextCipher  # report text on its way to the redactor
     receipt_keys: ReceiptKeys  # receipt code -> lookup key
+    v1_keys: V1KeysSeen  # do reports with version-1 (Argon2id) keys remain?
+    lookups: LookupGate  # how many look-ups may wait out their floor at once
     sealer: DraftSealer  # the web form's checked draft
     redactor: Redactor  # the redactor's preview, over the backbone
 
@@ -33,6 +35,8 @@ class IntakeContext:
             sessions=sessions,
             cipher=cipher,
             receipt_keys=ReceiptKeys(settings.receipt_key or settings.secret_key or ""),
+            v1_keys=V1KeysSeen(),
+            lookups=LookupGate(),
             sealer=DraftSealer(settings.secret_key or ""),
             redactor=Redactor(settings, cipher),
         )
