@@ -232,6 +232,7 @@ def main() -> None:
     if args.only:
         apps = {k: v for k, v in apps.items() if k.startswith(args.only)}
     results: dict[str, dict[str, float]] = {}
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     try:
         for name, spec in apps.items():
             server = Server(name.replace(" ", "-"), spec, env, workdir)
@@ -253,9 +254,12 @@ def main() -> None:
         if pg_name:
             drop_postgres_database(pg_base, pg_name)
 
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
     print("machine:")
     for key, value in machine().items():
         print(f"  {key}: {value}")
+    print(f"  load average (1, 5, 15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)} "
+          "(the machine is shared: other work competes for the same cores)")
     print("server: gunicorn, portal_common.gunicorn_conf, 2 workers x 4 threads; log level INFO; "
           "both apps and wrk on this machine")
     print(f"load: wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s after {args.warmup}s warm-up, "

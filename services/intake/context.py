@@ -16,11 +16,13 @@ from portal_common.crypto import TextCipher
 from .preview import Redactor
 from .receipt_codes import LookupGate, ReceiptKeys, V1KeysSeen
 from .security import DraftSealer
+from .write_turns import WriteTurns
 
 
 @dataclass(frozen=True)
 class IntakeContext:
     sessions: sessionmaker[Session]  # one short unit of work at a time (portal_common.db)
+    writes: WriteTurns  # hold a turn around a unit of work that writes (SQLite)
     cipher: TextCipher  # report text on its way to the redactor
     receipt_keys: ReceiptKeys  # receipt code -> lookup key
     v1_keys: V1KeysSeen  # do reports with version-1 (Argon2id) keys remain?
@@ -33,6 +35,7 @@ class IntakeContext:
         cipher = TextCipher(settings.fernet_keys)
         return cls(
             sessions=sessions,
+            writes=WriteTurns(settings.database_url),
             cipher=cipher,
             receipt_keys=ReceiptKeys(settings.receipt_key or settings.secret_key or ""),
             v1_keys=V1KeysSeen(),

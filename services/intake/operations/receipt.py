@@ -25,6 +25,10 @@ from ..schemas import FollowUpInputSchema, ReceiptInputSchema
 from . import records
 from .outcomes import Busy, Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
 
+# marshmallow schemas keep no state between loads: one instance each, made once.
+_RECEIPT_INPUT = ReceiptInputSchema()
+_NOTE_INPUT = FollowUpInputSchema()
+
 
 @dataclass(frozen=True)
 class Found:
@@ -83,7 +87,7 @@ def _found(session, submission: Submission) -> Found:
 def look_up_receipt(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
     """What the receipt code in ``values["code"]`` shows; raises Invalid or NotFound."""
     try:
-        data = ReceiptInputSchema().load(values)
+        data = _RECEIPT_INPUT.load(values)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     return _find(ctx, data["code"]).receipt
@@ -100,7 +104,7 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
     raw_code = values.get("code")
     found = _find(ctx, raw_code[:200] if isinstance(raw_code, str) else "")
     try:
-        data = FollowUpInputSchema().load(values)
+        data = _NOTE_INPUT.load(values)
     except ValidationError as exc:
         raise InvalidNote(found.receipt, Invalid(exc.messages).messages) from None
     try:
@@ -114,7 +118,7 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
         "risk": preview.account.risk,
     }
     try:
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.writes.turn(), unit_of_work(ctx.sessions) as session:
             # Locked (on PostgreSQL) so two notes at once cannot both take the last place.
             submission = session.get(Submission, found.report_id, with_for_update=True)
             if submission is None:
