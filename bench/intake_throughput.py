@@ -118,6 +118,25 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit(f"{name} did not start; see {self.log.name}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn's master and workers (user + system)."""
+        pids = [self.proc.pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -153,8 +172,15 @@ def finish_wrk(proc: subprocess.Popen) -> dict[str, float]:
     }
 
 
-def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> dict[str, float]:
-    return finish_wrk(start_wrk(url, script, duration, connections, threads))
+def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int,
+            server: Server | None = None) -> dict[str, float]:
+    """wrk's figures, and with ``server`` the server's CPU time per request over the run
+    (less sensitive than req/s to other work on a shared machine)."""
+    cpu = server.cpu_seconds() if server else 0.0
+    result = finish_wrk(start_wrk(url, script, duration, connections, threads))
+    if server:
+        result["server cpu ms/req"] = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
+    return result
 
 
 def postgres_database(base_url: str) -> tuple[str, str]:
@@ -240,7 +266,7 @@ def main() -> None:
                 url = server.url + "/api/v1/reports"
                 if args.warmup:
                     run_wrk(url, script, args.warmup, args.connections, args.wrk_threads)
-                results[name] = run_wrk(url, script, args.duration, args.connections, args.wrk_threads)
+                results[name] = run_wrk(url, script, args.duration, args.connections, args.wrk_threads, server)
                 if name == "intake" and args.flood:
                     flood = start_wrk(server.url + "/api/v1/receipts/lookup", flood_script, args.duration + 2,
                                       args.flood, 1)
@@ -272,16 +298,17 @@ def main() -> None:
               f"to /api/v1/receipts/lookup (limits raised, as if from many addresses); '(the flood)' is "
               f"that load: its non-2xx are 404s and 503s")
     print()
-    columns = ["req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "socket errors"]
+    columns = ["req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "socket errors",
+               "server cpu ms/req"]
     names = list(results)
-    print(f"| {'':14} | " + " | ".join(f"{n:>14}" for n in names) + " |")
-    print(f"|{'-' * 16}|" + "|".join("-" * 16 for _ in names) + "|")
+    print(f"| {'':17} | " + " | ".join(f"{n:>14}" for n in names) + " |")
+    print(f"|{'-' * 19}|" + "|".join("-" * 16 for _ in names) + "|")
     for column in columns:
         cells = []
         for n in names:
-            value = results[n][column]
-            cells.append(f"{value:>14.1f}" if isinstance(value, float) else f"{value:>14}")
-        print(f"| {column:14} | " + " | ".join(cells) + " |")
+            value = results[n].get(column, "")
+            cells.append(f"{value:>14.2f}" if isinstance(value, float) else f"{value:>14}")
+        print(f"| {column:17} | " + " | ".join(cells) + " |")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
