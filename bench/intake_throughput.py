@@ -117,6 +117,25 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit(f"{name} did not start; see {self.log.name}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn's master and workers (user + system)."""
+        pids = [self.proc.pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -128,9 +147,15 @@ class Server:
         self.log.close()
 
 
-def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> dict[str, float]:
+def start_wrk(url: str, script: Path, duration: int, connections: int, threads: int) -> subprocess.Popen:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+
+
+def finish_wrk(proc: subprocess.Popen) -> dict[str, float]:
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"wrk failed: {err.strip()}")
     line = next(line for line in out.splitlines() if line.startswith("WRK-JSON "))
     raw = json.loads(line[len("WRK-JSON "):])
     seconds = raw["duration_us"] / 1e6
@@ -144,6 +169,17 @@ def run_wrk(url: str, script: Path, duration: int, connections: int, threads: in
         "non-2xx": raw["non_2xx"],
         "socket errors": raw["socket_errors"],
     }
+
+
+def run_wrk(url: str, script: Path, duration: int, connections: int, threads: int,
+            server: Server | None = None) -> dict[str, float]:
+    """wrk's figures, and with ``server`` the server's CPU time per request over the run
+    (less sensitive than req/s to other work on a shared machine)."""
+    cpu = server.cpu_seconds() if server else 0.0
+    result = finish_wrk(start_wrk(url, script, duration, connections, threads))
+    if server:
+        result["server cpu ms/req"] = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
+    return result
 
 
 def postgres_database(base_url: str) -> tuple[str, str]:
@@ -173,6 +209,9 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="intake on PostgreSQL instead of SQLite")
     parser.add_argument("--only", choices=("intake", "bare"), help="run one app only")
+    parser.add_argument("--flood", type=int, default=16, metavar="N",
+                        help="also measure intake's reports while N more connections send wrong receipt "
+                        "codes (0: skip)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -209,6 +248,9 @@ def main() -> None:
     upgrade("intake", database_url)
     script = workdir / "post_report.lua"
     script.write_text(LUA.format(path="/api/v1/reports", body=json.dumps(json.dumps(REPORT))))
+    flood_script = workdir / "wrong_code.lua"
+    wrong = {"code": "apple brave cedar delta eagle fable"}
+    flood_script.write_text(LUA.format(path="/api/v1/receipts/lookup", body=json.dumps(json.dumps(wrong))))
 
     apps = {
         "intake": "portal_ops.wsgi:create_app('intake')",
@@ -217,6 +259,7 @@ def main() -> None:
     if args.only:
         apps = {k: v for k, v in apps.items() if k.startswith(args.only)}
     results: dict[str, dict[str, float]] = {}
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     try:
         for name, spec in apps.items():
             server = Server(name.replace(" ", "-"), spec, env, workdir)
@@ -224,16 +267,26 @@ def main() -> None:
                 url = server.url + "/api/v1/reports"
                 if args.warmup:
                     run_wrk(url, script, args.warmup, args.connections, args.wrk_threads)
-                results[name] = run_wrk(url, script, args.duration, args.connections, args.wrk_threads)
+                results[name] = run_wrk(url, script, args.duration, args.connections, args.wrk_threads, server)
+                if name == "intake" and args.flood:
+                    flood = start_wrk(server.url + "/api/v1/receipts/lookup", flood_script, args.duration + 2,
+                                      args.flood, 1)
+                    time.sleep(1)
+                    results["intake + flood"] = run_wrk(url, script, args.duration, args.connections,
+                                                        args.wrk_threads)
+                    results["(the flood)"] = finish_wrk(flood)
             finally:
                 server.stop()
     finally:
         if pg_name:
             drop_postgres_database(pg_base, pg_name)
 
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
     print("machine:")
     for key, value in machine().items():
         print(f"  {key}: {value}")
+    print(f"  load average (1, 5, 15 min) before: {' '.join(load_before)}, after: {' '.join(load_after)} "
+          "(the machine is shared: other work competes for the same cores)")
     print("server: gunicorn, portal_ops.gunicorn_conf, 2 workers x 4 threads; log level INFO; "
           "both apps and wrk on this machine")
     print(f"load: wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s after {args.warmup}s warm-up, "
@@ -241,17 +294,22 @@ def main() -> None:
           f"({len(REPORT['account'])}-character account, 6 answers)")
     print(f"intake: database {database}; Redis {redis_url} (rate-limit counters, limits raised); "
           f"no relay or workers running (the outbox only grows)")
+    if "(the flood)" in results:
+        print(f"intake + flood: the same reports while {args.flood} more connections POST one wrong receipt code "
+              f"to /api/v1/receipts/lookup (limits raised, as if from many addresses); '(the flood)' is "
+              f"that load: its non-2xx are 404s and 503s")
     print()
-    columns = ["req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "socket errors"]
+    columns = ["req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "socket errors",
+               "server cpu ms/req"]
     names = list(results)
-    print(f"| {'':14} | " + " | ".join(f"{n:>12}" for n in names) + " |")
-    print(f"|{'-' * 16}|" + "|".join("-" * 14 for _ in names) + "|")
+    print(f"| {'':17} | " + " | ".join(f"{n:>14}" for n in names) + " |")
+    print(f"|{'-' * 19}|" + "|".join("-" * 16 for _ in names) + "|")
     for column in columns:
         cells = []
         for n in names:
-            value = results[n][column]
-            cells.append(f"{value:>12.1f}" if isinstance(value, float) else f"{value:>12}")
-        print(f"| {column:14} | " + " | ".join(cells) + " |")
+            value = results[n].get(column, "")
+            cells.append(f"{value:>14.2f}" if isinstance(value, float) else f"{value:>14}")
+        print(f"| {column:17} | " + " | ".join(cells) + " |")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -13,16 +13,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal_common.crypto import TextCipher
 
 from .preview import Redactor
-from .receipt_codes import ReceiptKeys
+from .receipt_codes import LookupGate, ReceiptKeys, V1KeysSeen
 from .security import DraftSealer
 from .settings import IntakeWebSettings
+from .write_turns import WriteTurns
 
 
 @dataclass(frozen=True)
 class IntakeContext:
     sessions: sessionmaker[Session]  # one short unit of work at a time (portal_common.db)
+    writes: WriteTurns  # hold a turn around a unit of work that writes (SQLite)
     cipher: TextCipher  # report text on its way to the redactor
     receipt_keys: ReceiptKeys  # receipt code -> lookup key
+    v1_keys: V1KeysSeen  # do reports with version-1 (Argon2id) keys remain?
+    lookups: LookupGate  # how many look-ups may wait out their floor at once
     sealer: DraftSealer  # the web form's checked draft
     redactor: Redactor  # the redactor's preview, over the backbone
 
@@ -31,8 +35,11 @@ class IntakeContext:
         cipher = TextCipher(settings.fernet_key_list)
         return cls(
             sessions=sessions,
+            writes=WriteTurns(settings.database_url),
             cipher=cipher,
             receipt_keys=ReceiptKeys(settings.receipt_secret),
+            v1_keys=V1KeysSeen(),
+            lookups=LookupGate(),
             sealer=DraftSealer(settings.secret_key.get_secret_value()),
             redactor=Redactor(settings, cipher),
         )

@@ -43,8 +43,9 @@ class Submission(Base):
     # The redactor's report.redacted message as received, re-sent verbatim to a consumer
     # that has not confirmed it (intake never builds another service's event).
     redacted_message: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    # HMAC(pepper, argon2id(receipt code)): lets the code's holder find this row, and
-    # nothing else. Null for reports sent before receipts existed.
+    # "v2:" + HMAC(pepper, receipt code), or before version 2 HMAC(pepper, Argon2id(code)) in
+    # hex (see receipt_codes.py): lets the code's holder find this row, and nothing else.
+    # Null for reports sent before receipts existed.
     receipt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
 
 

@@ -190,7 +190,7 @@ class ReportAcceptedSchema(Schema):
     id = fields.String(metadata={"description": "The report's id."})
     status = fields.String(metadata={"description": "Always 'received' for a new report."})
     receipt_code = fields.String(
-        metadata={"description": "Six words. Shown once: only a slow keyed hash of it is kept."}
+        metadata={"description": "Six words. Shown once: only a keyed hash of it is kept."}
     )
 
 

@@ -35,6 +35,10 @@ class NotFound(Refused):
     """No report has that receipt code."""
 
 
+class Busy(Refused):
+    """Every look-up slot of this process is taken; try again in a moment."""
+
+
 class NoteNotAdded(Refused):
     """The report was found but the note was not stored; ``receipt`` is what the code shows."""
 

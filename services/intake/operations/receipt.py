@@ -23,7 +23,11 @@ from ..preview import PreviewUnavailable
 from ..receipt_codes import pad_to_floor
 from ..schemas import FollowUpInputSchema, ReceiptInputSchema
 from . import records
-from .outcomes import Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
+from .outcomes import Busy, Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
+
+# marshmallow schemas keep no state between loads: one instance each, made once.
+_RECEIPT_INPUT = ReceiptInputSchema()
+_NOTE_INPUT = FollowUpInputSchema()
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,40 @@ class NoteAdded:
 
 
 def _find(ctx: IntakeContext, raw_code: str) -> Found:
-    """The report a typed code names, in the same time whether it exists or not."""
+    """The report a typed code names, in the same time whether it exists or not.
+
+    At most ``LOOKUP_SLOTS`` look-ups run at once in a process (the floor holds a thread);
+    one more is refused at once with Busy. Keys are computed, and the floor waited out,
+    with no transaction open.
+    """
+    if not ctx.lookups.try_enter():
+        raise Busy
     started = time.monotonic()
     try:
-        key = ctx.receipt_keys.key_for_input(raw_code)
-        with unit_of_work(ctx.sessions) as session:
-            submission = records.find_by_receipt(session, key)
-            found = None if submission is None else _found(session, submission)
+        found = _find_by_keys(ctx, raw_code)
     except OperationalError:
         raise Unavailable from None
     finally:
-        pad_to_floor(started)  # with no transaction open
+        pad_to_floor(started)
+        ctx.lookups.leave()
     if found is None:
         raise NotFound
     return found
+
+
+def _find_by_keys(ctx: IntakeContext, raw_code: str) -> Found | None:
+    if ctx.v1_keys.stale():
+        with unit_of_work(ctx.sessions) as session:
+            ctx.v1_keys.record(records.has_v1_receipt_keys(session))
+    key = ctx.receipt_keys.key_for_input(raw_code)
+    older = (ctx.receipt_keys.v1_key_for_input(raw_code),) if ctx.v1_keys.present else ()
+    with unit_of_work(ctx.sessions) as session:
+        submission = records.find_by_receipt(session, key, *older)
+        if submission is None:
+            return None
+        if submission.receipt_key != key:
+            submission.receipt_key = key  # a version-1 key, replaced now that the code is in hand
+        return _found(session, submission)
 
 
 def _found(session, submission: Submission) -> Found:
@@ -63,7 +87,7 @@ def _found(session, submission: Submission) -> Found:
 def look_up_receipt(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
     """What the receipt code in ``values["code"]`` shows; raises Invalid or NotFound."""
     try:
-        data = ReceiptInputSchema().load(values)
+        data = _RECEIPT_INPUT.load(values)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
     return _find(ctx, data["code"]).receipt
@@ -80,7 +104,7 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
     raw_code = values.get("code")
     found = _find(ctx, raw_code[:200] if isinstance(raw_code, str) else "")
     try:
-        data = FollowUpInputSchema().load(values)
+        data = _NOTE_INPUT.load(values)
     except ValidationError as exc:
         raise InvalidNote(found.receipt, Invalid(exc.messages).messages) from None
     try:
@@ -94,7 +118,7 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
         "risk": preview.account.risk,
     }
     try:
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.writes.turn(), unit_of_work(ctx.sessions) as session:
             # Locked (on PostgreSQL) so two notes at once cannot both take the last place.
             submission = session.get(Submission, found.report_id, with_for_update=True)
             if submission is None:

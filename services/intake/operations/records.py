@@ -20,6 +20,7 @@ from portal_common.outbox import add_event
 from portal_common.taxonomy import THEME_CODES
 
 from ..models import PENDING, FollowUp, Outbox, SentDraft, Submission
+from ..receipt_codes import V2_PREFIX
 from ..receipt_status import FOLLOW_UPS_MAX
 from ..schemas import DETAIL_FIELDS
 from .events import followup_added_event, submitted_event
@@ -75,8 +76,20 @@ def submit_report(
     return submission
 
 
-def find_by_receipt(session: Session, receipt_key: str) -> Submission | None:
-    return session.scalars(select(Submission).where(Submission.receipt_key == receipt_key)).first()
+def find_by_receipt(session: Session, receipt_key: str, *older_keys: str) -> Submission | None:
+    """The report holding ``receipt_key`` or, for reports sent before version 2, an older key."""
+    keys = (receipt_key, *older_keys)
+    return session.scalars(select(Submission).where(Submission.receipt_key.in_(keys))).first()
+
+
+def has_v1_receipt_keys(session: Session) -> bool:
+    """Does any report still hold a version-1 receipt key (no "v2:" prefix)?"""
+    query = (
+        select(Submission.id)
+        .where(Submission.receipt_key.is_not(None), Submission.receipt_key.not_like(f"{V2_PREFIX}%"))
+        .limit(1)
+    )
+    return session.scalar(query) is not None
 
 
 def follow_ups_of(session: Session, submission: Submission) -> list[FollowUp]:

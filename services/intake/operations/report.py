@@ -27,6 +27,9 @@ from .outcomes import AlreadySent, Invalid, Unavailable
 log = logging.getLogger("portal.intake")
 
 
+_REPORT_INPUT = ReportInputSchema()  # marshmallow schemas keep no state between loads
+
+
 @dataclass(frozen=True)
 class CheckedReport:
     data: dict[str, Any]  # the answers as the schema loaded them
@@ -41,7 +44,7 @@ class SentReport:
 
 def validate_report(answers: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        return ReportInputSchema().load(answers)
+        return _REPORT_INPUT.load(answers)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
 
@@ -65,7 +68,7 @@ def send_report(ctx: IntakeContext, answers: Mapping[str, Any], draft_nonce: str
     code = new_code()
     receipt_key = ctx.receipt_keys.lookup_key(code)  # outside the transaction
     try:
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.writes.turn(), unit_of_work(ctx.sessions) as session:
             if draft_nonce is not None and not records.claim_draft(session, nonce_hash(draft_nonce)):
                 raise AlreadySent
             submission = records.submit_report(session, ctx.cipher, data, receipt_key=receipt_key)

@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from ..operations import add_note as add_note_to_report
 from ..operations import look_up_receipt, send_report
 from ..operations.outcomes import (
+    Busy,
     Invalid,
     InvalidNote,
     NoteLimitReached,
@@ -49,7 +50,8 @@ REFUSALS = {
     415: "The body is not sent as application/json",
     422: "Field errors, or the body is not a JSON object",
     429: "Too many requests from this connection",
-    503: "The database (or, for notes, the redactor) is unavailable; nothing was stored",
+    503: "Unavailable, nothing was stored: the database is away, every receipt look-up slot is "
+    "taken (with Retry-After), or, for notes, the redactor did not answer in time",
 }
 
 
@@ -116,6 +118,13 @@ def _json_body():
     return body, None
 
 
+def _busy():
+    response = _errors({"_schema": ["Too many receipt codes are being looked up right now. "
+                                    "Nothing has been saved. Try again in a moment."]}, 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def _unavailable():
     log_unavailable()
     return _errors({"_schema": ["We cannot take this right now. Nothing has been saved. "
@@ -159,6 +168,8 @@ def lookup_receipt():
         return _errors(exc.messages, 422)
     except NotFound:
         return _errors({"code": [NOT_FOUND]}, 404)
+    except Busy:
+        return _busy()
     except Unavailable:
         return _unavailable()
 
@@ -177,6 +188,8 @@ def add_note():
         added = add_note_to_report(intake(), body)
     except NotFound:
         return _errors({"code": [NOT_FOUND]}, 404)
+    except Busy:
+        return _busy()
     except InvalidNote as exc:
         return _errors(exc.messages, 422)
     except RedactorUnavailable:

@@ -10,6 +10,7 @@ from ..form_values import first_message
 from ..operations import NoteAdded, look_up_receipt
 from ..operations import add_note as add_note_to_report
 from ..operations.outcomes import (
+    Busy,
     Invalid,
     InvalidNote,
     NoteLimitReached,
@@ -30,6 +31,8 @@ REDACTOR_SLOW = ("We could not add your note just now because the service that r
                  "details did not answer in time. Nothing has been saved. Please try again in a "
                  "few minutes.")
 NOTES_FULL = "This report already has the most notes it can take."
+BUSY = ("Many people are looking reports up right now. Nothing has been saved. Please try again "
+        "in a moment.")
 
 
 def _find_page(code: str = "", error: str | None = None, status: int = 200):
@@ -67,6 +70,8 @@ def find():
         return _find_page(code[:200], first_message(exc.messages), 422)
     except NotFound:
         return _find_page(code[:200], NOT_FOUND, 404)
+    except Busy:
+        return _find_page(code[:200], BUSY, 503)
     except Unavailable:
         log_unavailable()
         return _find_page(code[:200], "We cannot look reports up right now. Please try again later.", 503)
@@ -80,6 +85,8 @@ def add_note():
         added = add_note_to_report(intake(), {"code": code, "note": note})
     except NotFound:
         return _find_page(code[:200], NOT_FOUND, 404)
+    except Busy:
+        return _find_page(code[:200], BUSY, 503)
     except NoteNotAdded as exc:
         if isinstance(exc, InvalidNote):
             error, status = first_message(exc.messages), 422
