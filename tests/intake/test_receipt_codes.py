@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from portal_common.db import unit_of_work
 from services.intake import receipt_codes
-from services.intake.app import create_app
 from services.intake.models import Submission
 from services.intake.operations import look_up_receipt, records, send_report
 from services.intake.operations.outcomes import Busy, NotFound
 from services.intake.receipt_codes import LOOKUP_SLOTS, ReceiptKeys, new_code, normalise
+
+from ..conftest import make_app
 
 
 def test_keys_are_keyed_hashes_that_depend_on_the_secret_only():
@@ -56,7 +57,7 @@ def test_a_version_1_code_still_finds_its_report_and_is_re_keyed(ctx, settings_f
         assert not records.has_v1_receipt_keys(session)
     assert client.post("/api/v1/receipts/lookup", json={"code": code}).status_code == 200
     # A process started now knows at its first look-up that no version-1 key is left.
-    fresh = create_app(settings_for("intake"))
+    fresh = make_app("intake", settings_for("intake"))
     try:
         assert fresh.test_client().post("/api/v1/receipts/lookup", json={"code": "no such code"}).status_code == 404
         assert fresh.extensions["intake"].v1_keys.present is False
