@@ -1,7 +1,7 @@
 """The one registry: which services exist, what each publishes and subscribes to, who confirms.
 
 Everything that starts or wires processes reads this table and nothing else: the queues
-each worker consumes, the ``Routing`` handed to every app and worker, the relay's list of
+each worker consumes, the ``Routing`` handed to every worker and relay, the relay's list of
 outboxes, the runner's processes, the migrations, the dead-letter tool, the README's event
 catalogue and configuration reference. Adding a consumer of an event is one edit here (plus
 its handler); the services themselves never name one another.
@@ -45,9 +45,10 @@ SERVICES_DIR = Path(intake_app.__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Web:
-    """A Flask app served under gunicorn."""
+    """A Flask app served under gunicorn. Web apps publish only through their outbox (the
+    relay routes it), so unlike workers they are not handed a Routing."""
 
-    create_app: Callable[[Any, Routing], Flask]
+    create_app: Callable[[Any], Flask]
     settings: type[PortalSettings]
     port_offset: int  # from portal-run's base port
 

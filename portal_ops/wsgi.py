@@ -17,4 +17,4 @@ def create_app(name: str) -> Flask:
     web = registry.service(name).web
     if web is None:
         raise SystemExit(f"{name} has no web app")
-    return web.create_app(web.settings.load_or_exit(), registry.routing())
+    return web.create_app(web.settings.load_or_exit())

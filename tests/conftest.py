@@ -130,7 +130,7 @@ def settings_for(env):
 
 def make_app(service: str, settings):
     web = registry.service(service).web
-    return web.create_app(settings, registry.routing())
+    return web.create_app(settings)
 
 
 @pytest.fixture

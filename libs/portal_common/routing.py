@@ -1,8 +1,8 @@
-"""Who receives each event, handed to every process by the launcher that built it.
+"""Who receives each event, handed to every worker and relay by the launcher that built it.
 
 The shared package knows the event types and their schemas, but not which services
 exist: that is the registry's business (``portal_ops.registry``), one level up. The
-launcher turns the registry into a ``Routing`` and passes it to each service's app factory
+launcher turns the registry into a ``Routing`` and passes it to each service's relay
 or worker factory, so a service can publish an event without naming who listens.
 """
 

@@ -10,7 +10,6 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from .db import ping
-from .routing import Routing
 from .settings import BrokerSettings, DatabaseSettings, WebSettings
 
 log = logging.getLogger("portal.web")
@@ -80,7 +79,7 @@ class WebAppSettings(WebSettings, BrokerSettings, DatabaseSettings):
     """What every web service reads: its secret, its broker, its own database."""
 
 
-def base_app(import_name: str, settings: WebAppSettings, routing: Routing) -> Flask:
+def base_app(import_name: str, settings: WebAppSettings) -> Flask:
     """The Flask app every service starts from: logs, config, database, health, headers."""
     from .db import make_engine, make_session_factory
     from .logs import configure as configure_logging
@@ -100,7 +99,6 @@ def base_app(import_name: str, settings: WebAppSettings, routing: Routing) -> Fl
         "settings": settings,
         "engine": engine,
         "sessions": make_session_factory(engine),
-        "routing": routing,
     }
     app.register_blueprint(health_blueprint(engine, settings.require_redis()))
     install_security(app)

@@ -9,7 +9,6 @@ from flask_limiter import Limiter
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
-from portal_common.routing import Routing
 from portal_common.web import base_app
 
 from .context import IntakeContext
@@ -27,8 +26,8 @@ class _Api(Api):
         pass
 
 
-def create_app(settings: IntakeWebSettings, routing: Routing) -> Flask:
-    app = base_app(__name__, settings, routing)
+def create_app(settings: IntakeWebSettings) -> Flask:
+    app = base_app(__name__, settings)
     app.config.update(
         # The only cookie holds the CSRF token. It has no expiry date, so it ends with the
         # browser session, and it is never sent cross-site.

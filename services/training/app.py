@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify
 
 from portal_common.db import unit_of_work
-from portal_common.routing import Routing
 from portal_common.web import base_app
 
 from . import operations
@@ -20,7 +19,7 @@ def candidate_stats():
         return jsonify(candidates=operations.candidate_count(session))
 
 
-def create_app(settings: TrainingWebSettings, routing: Routing) -> Flask:
-    app = base_app(__name__, settings, routing)
+def create_app(settings: TrainingWebSettings) -> Flask:
+    app = base_app(__name__, settings)
     app.register_blueprint(api)
     return app

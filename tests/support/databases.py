@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
+from portal_ops import registry
 from portal_ops.migrate import upgrade
 from portal_ops.registry import NAMES as SERVICES
 
@@ -61,7 +62,7 @@ class Databases:
         return copy
 
     def env(self) -> dict[str, str]:
-        return {f"PORTAL_{s.upper()}_DATABASE_URL": url for s, url in self.urls.items()}
+        return {registry.service(s).database.env_name("database_url"): url for s, url in self.urls.items()}
 
     def empty(self) -> None:
         """Delete every row of every service's tables (not the migration version)."""
