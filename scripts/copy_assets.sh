@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Copy the NHS.UK frontend build into intake's static folder, so intake serves it itself.
+# Copy the NHS.UK frontend build into intake's static folder, so intake serves it itself,
+# and into the shared package's, for the staff services.
 #
 # - CSS and JS come from node_modules/nhsuk-frontend/dist/nhsuk (the package's own build).
 # - The @font-face rules are removed: they load Frutiger from a third-party host, and intake
@@ -27,4 +28,7 @@ if grep -Eq 'https?://' "$DEST/nhsuk-frontend.min.css"; then
   grep -Eo 'url\(https?://[^)]*\)' "$DEST/nhsuk-frontend.min.css" >&2 || true
   exit 1
 fi
-echo "copy_assets: NHS.UK frontend $(node -p "require('./$SRC/../../package.json').version") copied to $DEST"
+# The staff services (accounts, analytics, training) serve the same build from the shared package.
+rm -rf libs/portal_common/static/vendor
+cp -R "$DEST" libs/portal_common/static/vendor
+echo "copy_assets: NHS.UK frontend $(node -p "require('./$SRC/../../package.json').version") copied to $DEST and libs/portal_common/static/vendor"
