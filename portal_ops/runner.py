@@ -25,21 +25,51 @@ from . import registry
 from .migrate import database_url, upgrade
 
 
+def _secret_variables() -> list[str]:
+    """Every secret a web service reads under its own name: its cookie key, its OIDC client secret."""
+    names = []
+    for svc in registry.web_services():
+        assert svc.web is not None
+        for field in ("secret_key", "oidc_client_secret"):
+            if field in svc.web.settings.model_fields:
+                names.append(svc.web.settings.env_name(field))
+    return names
+
+
 def dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Development secrets, generated once into <data dir>/dev-secrets.env (0600); a secret a
+    newer version needs is added to the file on the next start, the others are kept."""
     path = data_dir / "dev-secrets.env"
+    data_dir.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        lines = [f"PORTAL_FERNET_KEYS={new_key()}"]
-        lines += [f"{svc.web.settings.env_name('secret_key')}={secrets.token_urlsafe(48)}"
-                  for svc in registry.web_services() if svc.web]
         path.touch(mode=0o600)
-        path.write_text("\n".join(lines) + "\n")
     values = {}
     for line in path.read_text().splitlines():
         if "=" in line:
             key, value = line.split("=", 1)
             values[key] = value
+    missing = {}
+    if "PORTAL_FERNET_KEYS" not in values:
+        missing["PORTAL_FERNET_KEYS"] = new_key()
+    for name in _secret_variables():
+        if name not in values:
+            missing[name] = secrets.token_urlsafe(48)
+    if missing:
+        with path.open("a") as out:
+            out.writelines(f"{key}={value}\n" for key, value in missing.items())
+        values.update(missing)
     return values
+
+
+def public_urls(host: str, port: int) -> dict[str, str]:
+    """Where each staff service is reached on this machine, unless the environment says otherwise."""
+    urls = {}
+    for svc in registry.web_services():
+        assert svc.web is not None
+        field = f"{svc.name}_public_url"
+        if field in svc.web.settings.model_fields:
+            urls[svc.web.settings.env_name(field)] = f"http://{host}:{port + svc.web.port_offset}"
+    return urls
 
 
 def start_embedded_redis(data_dir: Path, port: int):
@@ -57,6 +87,8 @@ def build_env(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
     data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
     env["PORTAL_DATA_DIR"] = str(data_dir)
     for key, value in dev_secrets(data_dir).items():
+        env.setdefault(key, value)
+    for key, value in public_urls(args.host, args.port).items():
         env.setdefault(key, value)
     embedded = None
     if not env.get("PORTAL_REDIS_URL"):
@@ -90,7 +122,7 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5001, help="intake's port; analytics +1, training +2")
+    parser.add_argument("--port", type=int, default=5001, help="intake's port; analytics +1, training +2, accounts +3")
     parser.add_argument("--redis-port", type=int, default=6390, help="port of the embedded Redis")
     parser.add_argument("--print-key", action="store_true", help="print a new Fernet key and exit")
     args = parser.parse_args(argv)
@@ -121,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         assert svc.web is not None
         print(f"  {svc.name:<10} http://{args.host}:{args.port + svc.web.port_offset}/")
     print(f"  broker     {env['PORTAL_REDIS_URL']}{' (embedded)' if embedded else ''}")
+    if "accounts" in registry.BY_NAME:
+        mail_dir = env.get("PORTAL_ACCOUNTS_MAIL_DIR") or str(Path(env["PORTAL_DATA_DIR"]) / "mail")
+        if not env.get("PORTAL_ACCOUNTS_SMTP_HOST"):
+            print(f"Staff emails (invitations, confirmations) are written to {mail_dir}")
+        print("First administrator: .venv/bin/portal-admin create-admin --email you@nhs.net --name 'Your Name'")
+        print("Demo accounts, one per role: make demo-data")
     print("Press Ctrl-C to stop.\n", flush=True)
 
     stopping = False
