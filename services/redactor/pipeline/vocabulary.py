@@ -47,6 +47,7 @@ class Vocabulary:
     lower_ok: frozenset[str]  # names safe to take even when written in lower case
     stop: frozenset[str]
     places: frozenset[str]  # town, city and region words: labelled PLACE, not PERSON
+    acronyms: frozenset[str] = frozenset()  # "HR", "ICU", "P.S." (dots removed): never initials
 
     def is_name(self, lower: str) -> bool:
         return lower in self.first_names or lower in self.surnames or lower in self.word_names
@@ -101,6 +102,7 @@ def load_vocabulary() -> Vocabulary:
         lower_ok=(first_names | hand_surnames) - ambiguous - keep,
         stop=stop,
         places=read_words("gazetteer_places.txt") - keep,
+        acronyms=read_words("acronyms.txt"),
     )
 
 
