@@ -77,3 +77,21 @@ def test_everyday_words_and_abbreviations_stay(redactor, text):
 def test_second_spelling_and_initials_never_take_a_role(redactor):
     out = redactor.redact("Dr K (the locum) would not look at me.").redacted
     assert out == "Dr [PERSON 1] (the locum) would not look at me."
+
+
+def test_a_word_left_beside_a_redacted_span_raises_risk_without_quoting_it(redactor):
+    from services.redactor.pipeline import risk
+    from services.redactor.pipeline.types import Entity
+
+    text = "Yesterday Sarah Field came in late."
+    doc = redactor.nlp.make_doc(text)
+    found = risk.score(doc, [Entity(10, 15, "PERSON")], redactor.vocab, text)  # "Field" left
+    assert "beside_placeholder:1" in found.reasons
+    assert "Field" not in " ".join(found.reasons)
+    clean = risk.score(doc, [Entity(10, 21, "PERSON")], redactor.vocab, text)
+    assert not any(r.startswith("beside_placeholder") for r in clean.reasons)
+
+
+def test_an_address_found_counts_towards_review(redactor):
+    result = redactor.redact("She wrote my address, 14 Fernhill Road, on the board, and Flat B Upper.")
+    assert any(r.startswith("address_found") for r in result.risk.reasons)
