@@ -95,3 +95,22 @@ def test_a_word_left_beside_a_redacted_span_raises_risk_without_quoting_it(redac
 def test_an_address_found_counts_towards_review(redactor):
     result = redactor.redact("She wrote my address, 14 Fernhill Road, on the board, and Flat B Upper.")
     assert any(r.startswith("address_found") for r in result.risk.reasons)
+
+
+THEME_PARAPHRASES = [
+    ("The charge nurse made me say the patient's name again and again until she could follow me.", "accent_language"),
+    ("Nobody invited me to the leaving drinks, and I saw the photos on Monday.", "exclusion_isolation"),
+    ("He kept asking about my heritage and what my grandparents were, as if I was not from here.", "where_from"),
+    ("A relative said she would wait for another nurse rather than let me near her dad.", "care_refused"),
+    ("I raised it with my manager in June and I have still heard nothing back.", "leadership_inaction"),
+    ("My request for fixed days so I could do the nursery pick-up was turned down.", "pregnancy_caring"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), THEME_PARAPHRASES)
+def test_paraphrased_themes_are_tagged(redactor, text, code):
+    assert code in redactor.redact(text).themes
+
+
+def test_a_plain_shift_report_has_no_theme(redactor):
+    assert redactor.redact("We were short of staff and I covered two bays until the night team came.").themes == []

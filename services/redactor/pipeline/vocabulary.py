@@ -111,3 +111,11 @@ def load_theme_lexicon() -> dict[str, list[str]]:
     with open(DATA_DIR / "themes.json", encoding="utf-8") as fh:
         data: dict[str, list[str]] = json.load(fh)
     return data
+
+
+@cache
+def load_theme_rules() -> dict[str, list[list[list[str]]]]:
+    """Co-occurrence rules per theme code (keys starting with '_' are comments)."""
+    with open(DATA_DIR / "theme_rules.json", encoding="utf-8") as fh:
+        data: dict[str, list[list[list[str]]]] = json.load(fh)
+    return {code: rules for code, rules in data.items() if not code.startswith("_")}
