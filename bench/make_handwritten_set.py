@@ -38,7 +38,7 @@ def convert(line: str, n: int, name: str = "nhs_handwritten") -> dict:
         "text": text,
         "spans": spans,
         "keep": keep,
-        "themes": sorted(c.strip() for c in codes.split(",")),
+        "themes": sorted(c.strip() for c in codes.split(",") if c.strip()),
     }
 
 

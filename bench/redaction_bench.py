@@ -16,6 +16,12 @@ Data, and how each set was used (printed with every run):
   v1. Circular: reported apart, never in the headline.
 - bench/data/nhs_handwritten_v2.jsonl: written and frozen on 2026-11-22 before the issue #8
   rules were changed, by the same developer: less circular than v1, not held out.
+- bench/data/nhs_handwritten_v3.jsonl (people only) and bench/data/themes_frozen_v1.jsonl
+  (paraphrased reports with theme codes): frozen on 2026-11-22 before the people rules and
+  the theme tagger were changed against them. The theme tagger was tuned on
+  bench/data/themes_dev.jsonl only; the frozen set is measured, never tuned on.
+- risk flag: for each set, the share of documents sent to review and the share of documents
+  with a core leak that are among them.
 Definitions (as in shared/eval/pii/README.md, plus token precision and share masked):
 - token recall: share of gold personal-data word tokens wholly inside a predicted span
   (a token left visible is a leak); core = PERSON, EMAIL, PHONE, ADDRESS, ID, URL;
@@ -50,12 +56,18 @@ OWN = ROOT / "bench" / "data" / "nhs_reports.jsonl"
 HAND = ROOT / "bench" / "data" / "nhs_handwritten.jsonl"
 HAND2 = ROOT / "bench" / "data" / "nhs_handwritten_v2.jsonl"
 HAND2_FROZEN = "2026-11-22"
+HAND3 = ROOT / "bench" / "data" / "nhs_handwritten_v3.jsonl"
+HAND3_FROZEN = "2026-11-22"
+THEMES_FROZEN = ROOT / "bench" / "data" / "themes_frozen_v1.jsonl"
+THEMES_DEV = ROOT / "bench" / "data" / "themes_dev.jsonl"
 USE = {
     "eval": "public development set: rules were written and tuned against it (optimistic)",
     "wnut": "public development set: the '@ name' handle rule and the lower-case fallback were written for it",
     "own": "generated from templates written with the rules (circular)",
     "hand": "hand-written v1 by the rules' author; one rule quoted it (circular)",
     "hand2": f"hand-written v2, frozen {HAND2_FROZEN} before the issue #8 rule changes (same author: not held out)",
+    "hand3": f"hand-written v3 (people only), frozen {HAND3_FROZEN} before the people-rule changes of issue #8 "
+    "(same author, who saw its failures before changing the rules: not held out)",
 }
 CORE = ("PERSON", "EMAIL", "PHONE", "ADDRESS", "ID", "URL")
 WORD = re.compile(r"\w+")
@@ -297,7 +309,7 @@ def report_own(docs, preds) -> dict:
     }
 
 
-def report_review(name: str, docs, preds, reviews) -> None:
+def report_review(name: str, docs, preds, reviews) -> tuple[float, int, int]:
     """How well the residual-risk flag sends leaky reports to a human."""
     leaky = flagged = caught = 0
     for doc, pred, review in zip(docs, preds, reviews, strict=True):
@@ -314,9 +326,10 @@ def report_review(name: str, docs, preds, reviews) -> None:
     print(
         f"  risk flag on {name}: needs_review {flagged / len(docs):.3f} of docs; docs with a core leak flagged {share}"
     )
+    return flagged / len(docs), caught, leaky
 
 
-def report_themes(docs, redactor) -> None:
+def report_themes(docs, redactor) -> tuple[float, float]:
     from portal_common.taxonomy import THEME_CODES
 
     results = redactor.redact_batch([d["text"] for d in docs])
@@ -332,12 +345,19 @@ def report_themes(docs, redactor) -> None:
         for c in gold - got:
             fn[c] += 1
     print("  theme                     precision recall  (support)")
+    ps, rs = [], []
     for code in sorted(THEME_CODES):
         p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else float("nan")
         r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else float("nan")
         print(f"  {code:25s} {p:9.3f} {r:6.3f}  ({tp[code] + fn[code]})")
+        if tp[code] + fn[code]:  # macro over the themes the set holds; no prediction = precision 0
+            ps.append(p if p == p else 0.0)
+            rs.append(r)
     T, F, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
     print(f"  micro-average             {T / max(T + F, 1):9.3f} {T / max(T + N, 1):6.3f}")
+    macro = (sum(ps) / len(ps), sum(rs) / len(rs)) if ps else (float("nan"), float("nan"))
+    print(f"  macro-average             {macro[0]:9.3f} {macro[1]:6.3f}")
+    return macro
 
 
 def main() -> None:
@@ -353,6 +373,7 @@ def main() -> None:
         "own": OWN,
         "hand": HAND,
         "hand2": HAND2,
+        "hand3": HAND3,
     }
     sets = {
         "eval": load(paths["eval"], lim),
@@ -360,6 +381,7 @@ def main() -> None:
         "own": load(OWN, 150 if args.quick else None),
         "hand": load(HAND, None),
         "hand2": load(HAND2, None),
+        "hand3": load(HAND3, None),
     }
     texts_file = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8")
     for docs in sets.values():
@@ -391,13 +413,14 @@ def main() -> None:
         s["wnut"] = report_wnut(engine, sets["wnut"], split["wnut"])
         print(f" hand-written NHS-style set v2 (bench/data/nhs_handwritten_v2.jsonl, frozen {HAND2_FROZEN})")
         s["hand2"] = report_own(sets["hand2"], split["hand2"])
+        print(f" hand-written people set v3 (bench/data/nhs_handwritten_v3.jsonl, frozen {HAND3_FROZEN})")
+        s["hand3"] = report_own(sets["hand3"], split["hand3"])
         print(" own generated NHS-style set (bench/data/nhs_reports.jsonl; circular)")
         s["own"] = report_own(sets["own"], split["own"])
         print(" hand-written NHS-style set v1 (bench/data/nhs_handwritten.jsonl; circular)")
         s["hand"] = report_own(sets["hand"], split["hand"])
         if review_split:
-            for name in sets:
-                report_review(name, sets[name], split[name], review_split[name])
+            s["review"] = {name: report_review(name, sets[name], split[name], review_split[name]) for name in sets}
         s["speed"] = run["chars"] / run["seconds"]
         s["cpu_speed"] = run["chars"] / run["cpu_seconds"]
         s["rss"] = run["peak_rss_mib"]
@@ -421,6 +444,10 @@ def main() -> None:
     report_themes(sets["hand"], redactor)
     print(f"\n== themes (portal): hand-written set v2 (frozen {HAND2_FROZEN}) ==")
     report_themes(sets["hand2"], redactor)
+    print("\n== themes (portal): development set (bench/data/themes_dev.jsonl; tuned on it) ==")
+    report_themes(load(THEMES_DEV, None), redactor)
+    print(f"\n== themes (portal): frozen theme set v1 (bench/data/themes_frozen_v1.jsonl, frozen {HAND3_FROZEN}) ==")
+    frozen_macro = report_themes(load(THEMES_FROZEN, None), redactor)
     print("\n== summary: public development sets (tuned on; read as optimistic) ==")
     print(
         "| system | eval core recall | eval PERSON recall | eval token precision | eval share masked | "
@@ -451,6 +478,28 @@ def main() -> None:
             f"| {engine} | {h['all']:.3f} | {h['core']:.3f} | {h['tok_prec']:.3f} | {h['masked']:.3f} | "
             f"{h['keep']:.3f} |"
         )
+    print(f"\n== summary: hand-written people set v3 (frozen {HAND3_FROZEN} before the people-rule changes) ==")
+    print("| system | PERSON token recall | token precision | share masked | keep-rate |")
+    print("|---|---|---|---|---|")
+    for engine, s in summary.items():
+        h = s["hand3"]
+        print(f"| {engine} | {h['all']:.3f} | {h['tok_prec']:.3f} | {h['masked']:.3f} | {h['keep']:.3f} |")
+    print("\n== summary: risk flag (share of docs sent to review; docs with a core leak among them) ==")
+    names = list(sets)
+    print("| system | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for engine, s in summary.items():
+        if "review" not in s:
+            continue
+        cells = []
+        for name in names:
+            share, caught, leaky = s["review"][name]
+            cells.append(f"{share:.3f}; {caught}/{leaky}" if leaky else f"{share:.3f}; no leaky docs")
+        print(f"| {engine} | " + " | ".join(cells) + " |")
+    print(
+        f"\ntheme tagging on the frozen theme set v1: macro precision {frozen_macro[0]:.3f}, "
+        f"macro recall {frozen_macro[1]:.3f} (tuned on bench/data/themes_dev.jsonl only)"
+    )
     print("\n== circular sets (rules written with them: not a measure of what generalises) ==")
     print("| system | own core recall / keep-rate | hand-written v1 core recall / keep-rate |")
     print("|---|---|---|")

@@ -25,6 +25,12 @@ WEIGHTS = {
     "lowercase_name_like": 0.3,  # lower-case word on a name list ("tracy")
     "rare_word": 0.1,  # lower-case word in no vocabulary (names, typos, jargon)
     "many_people": 0.15,  # four or more people named: more to get wrong
+    # Since issue #8: partial leaks sit at the edge of what was found ("[PERSON 1] Kowal",
+    # "12 [ADDRESS]"), addresses come in several parts, and a capitalised word in mid-sentence
+    # is the commonest shape of a name nobody listed.
+    "beside_placeholder": 0.3,  # capitalised word or a number right beside a redacted span
+    "address_found": 0.3,  # an address was redacted: its other parts (town, flat) often follow
+    "capitalised_mid_sentence": 0.15,  # any other capitalised word mid-sentence (not keep-list)
     "very_long_report": 0.1,
 }
 _AGE_OR_TIME = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$")
@@ -35,6 +41,8 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None 
     hidden = [(e.start, e.end) for e in entities]
     hidden += [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     counts: dict[str, int] = {}
+    starts = {s for s, _ in hidden}
+    ends = {e for _, e in hidden}
 
     def add(reason: str) -> None:
         counts[reason] = counts.get(reason, 0) + 1
@@ -49,6 +57,9 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None 
             continue
         word = tok.text
         low = tok.lower_.strip("'’")
+        beside = (start - 1 in ends and text[start - 1] == " ") or (end + 1 in starts and text[end : end + 1] == " ")
+        if beside and (word[0].isupper() or word[0].isdigit()) and low not in vocab.stop and low not in vocab.keep:
+            add("beside_placeholder")
         if any(c.isdigit() for c in word):
             if _AGE_OR_TIME.match(low):
                 continue
@@ -65,8 +76,12 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None 
                 add("name_like_word")
             elif low not in vocab.common:
                 add("capitalised_unknown_word")
+            else:
+                add("capitalised_mid_sentence")
         elif tok.is_lower and low not in vocab.common:
             add("lowercase_name_like" if vocab.is_name(low) else "rare_word")
+    if any(e.label == "ADDRESS" for e in entities):
+        counts["address_found"] = 1
     if sum(1 for e in entities if e.label == "PERSON") >= 4:
         counts["many_people"] = 1
     if len(text) > 3000:

@@ -63,7 +63,38 @@ ACTION_VERBS = frozenset(
 )
 # "told Amara to...", "asked Hope": a verb that takes a person as its object.
 _PRE_VERBS = frozenset("told asked thanked emailed messaged phoned rang texted warned reminded".split())
-_ADVERBS = frozenset("all both then just also never always often still even".split())
+_ADVERBS = frozenset("all both then just also never always often still even again".split())
+# More of what a person does, used only for the stronger check on a word that is also an
+# everyday word or a keep-list word ("Basil and I", "Memory asked", "Favour was told").
+_MORE_PERSON_VERBS = frozenset(
+    "imitates imitated copies copied organised organises invited invites hates hated sits sat "
+    "checks checked wants wanted gave gives took takes tried tries smiled nodded winked pointed "
+    "grabbed pushed pulled shouts phoned rang emailed messaged texted whispers laughs "
+    "heard saw watched noticed knew saw overheard witnessed "
+    # plural subjects: "Summer and Harmony sit together"
+    "sit say tell ask keep laugh talk call refuse ignore mock shout stare whisper".split()
+)
+# "Favour was told", "Innocent was asked", "Princess got called": only a person is.
+_PERSON_PASSIVES = frozenset(
+    "told asked called introduced taken moved sent given put accused blamed mocked named "
+    "nicknamed excluded ignored laughed spoken shouted pulled removed reported questioned "
+    "criticised targeted bullied humiliated belittled patronised harassed singled refused denied "
+    "overlooked transferred threatened sworn shouted screamed".split()
+)
+_AUX = frozenset("was were is are gets got has have had been keeps kept".split())
+_SELF = frozenset({"i", "me"})
+# "(or mehmed, I never know)", "(spelt ...)", "(everyone calls her ...)": a second spelling or
+# another name for the person just named.
+_ALIAS_MARKERS = frozenset(
+    "or aka a.k.a. a.k.a spelt spelled also sometimes formerly nee née known as written "
+    "calls call called goes by everyone we they i just".split()
+)
+# "big mo", "little jay": an informal name after one of these.
+_NICK_ADJ = frozenset("big little lil old young wee".split())
+_POSSESSIVE = frozenset("my your his her our their its".split())
+# Informal names built on a short name: "gazza", "shazza", "robbo", "jonno", "smithy".
+_NICK_SUFFIX = re.compile(r"^([a-z]{2,5}?)(?:za|zza|zzer|zzy|zzie|ers|o|y|ie)$")
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.){2,3}")
 _LIST_JOINERS = frozenset({",", "and", "&"})
 # NER labels that already lead to a [WORKPLACE]/[PLACE] placeholder of their own.
 _OTHER_NER = frozenset("ORG GPE LOC FAC".split())
@@ -147,6 +178,8 @@ def _surname_like(tok: Token, vocab: Vocabulary, after_first_name: bool) -> bool
         return False
     if _capitalised(tok):
         return after_first_name or low not in vocab.common or vocab.is_name(low)
+    if tok.is_upper and len(low) > 2:  # "SANDRA KOWALCZYK"
+        return after_first_name and low not in vocab.common and low not in vocab.acronyms
     if tok.is_lower:
         return vocab.is_lower_name(low) or (after_first_name and low not in vocab.common)
     return False
@@ -252,6 +285,7 @@ def find_people(
     spans: list[tuple[int, int, str]] = []
     text = doc.text if text is None else text  # Doc.text is rebuilt on every access
     lower_doc = lower_fallback and len(doc) > 2 and text == text.lower()
+    caps_doc = _caps_doc(doc)
     other_ner: set[int] = set()
     for ent in ents:
         if ent.label_ in _OTHER_NER:
@@ -289,6 +323,43 @@ def find_people(
             if j < len(doc) and (_capitalised(doc[j]) or vocab.is_lower_name(_clean(doc[j]))):
                 if _clean(doc[j]) not in vocab.keep or vocab.is_name(_clean(doc[j])):
                     spans.append((j, j + 1, "title"))
+            elif j < len(doc) and _initial(doc[j]):  # "Dr M", "Mr K."
+                spans.append((j, j + 1, "title"))
+            continue
+        if not caps_doc and not tok.is_lower:
+            width = _initials_at(doc, i, vocab)
+            if width:
+                spans.append((i, i + width, "initials"))
+                continue
+        if tok.is_upper and len(low) > 1 and tok.is_alpha and not tok.is_lower:
+            # "MARGARET", "FARAI": a name typed in capitals
+            if low in vocab.acronyms or low in TITLES or low in vocab.generic_places:
+                continue
+            if vocab.is_safe_name(low) or (caps_doc and len(low) > 2 and low not in vocab.common):
+                spans.append((i, i + 1, "capitals"))
+                continue
+        if (
+            (tok.is_title or tok.is_upper or tok.is_lower)
+            and tok.is_alpha
+            and (low in vocab.word_names or (low in vocab.first_names and low not in vocab.keep))
+            and (low not in vocab.stop or low in vocab.word_names)
+            and low not in ACTION_VERBS
+            and not (tok.is_lower and (low in vocab.keep or (low in vocab.common and low not in vocab.word_names)))
+            and not (i > 0 and doc[i - 1].lower_ in _NOT_BEFORE_A_NAME)
+            and not (tok.is_lower and _noun_context(doc, i))
+            and _person_after(doc, i, vocab, pairs=low not in vocab.keep)
+        ):
+            # an everyday or keep-list word that is also a name, doing what people do:
+            # "Basil and I were", "Autumn told me", "Favour was taken off the rota"
+            spans.append((i, i + 1, "lexicon_person"))
+            continue
+        if tok.is_alpha and i > 0 and doc[i - 1].lower_ in _NICK_ADJ and tok.is_lower and low in vocab.first_names:
+            before = doc[i - 2].lower_ if i > 1 else ""
+            if before not in _DETERMINERS and before not in _POSSESSIVE and low not in vocab.stop:
+                spans.append((i - 1, i + 1, "nickname"))  # "big mo on the ward"
+                continue
+        if tok.is_alpha and _nickname(low, vocab):
+            spans.append((i, i + 1, "nickname"))  # "gazza from theatres"
             continue
         if not tok.is_alpha or low in vocab.keep:
             continue
@@ -306,7 +377,10 @@ def find_people(
             if (not tok.is_sent_start or low in vocab.word_names) and _name_context(doc, i, vocab):
                 spans.append((i, i + 1, "lexicon_ambiguous"))
         elif _unknown_proper(tok, vocab) and (
-            i not in other_ner or _verb_after(doc, i, vocab) or _name_context(doc, i, vocab)
+            i not in other_ner
+            or _verb_after(doc, i, vocab)
+            or _name_context(doc, i, vocab)
+            or _alias_after(doc, i + 1, vocab) >= 0
         ):
             spans.append((i, i + 1, "proper_noun"))
         elif tok.is_lower and len(low) > 2 and low not in vocab.common and _role_or_verb(doc, i):
@@ -330,8 +404,12 @@ def find_people(
     for start, end, source in sorted(spans):
         if end <= reach:
             continue
-        start, end = _grow(doc, start, end, vocab, lower_doc)
+        if source not in {"initials", "nickname"}:
+            start, end = _grow(doc, start, end, vocab, lower_doc or caps_doc)
         reach = max(reach, end)
+        alias = _alias_after(doc, end, vocab)
+        if alias >= 0:  # "mehmet (or mehmed, ...)": the second spelling is the same person
+            yield Candidate(doc[alias].idx, doc[alias].idx + len(doc[alias].text), "PERSON", "alias")
         span = doc[start:end]
         words = [_clean(t) for t in span if t.is_alpha]
         label = "PLACE" if words and all(w in vocab.places for w in words) else "PERSON"
@@ -398,6 +476,142 @@ def _name_context(doc: Doc, i: int, vocab: Vocabulary) -> bool:
         if 0 <= j < len(doc) and doc[j].lower_ in _LIST_JOINERS and name_at(j + step):
             return True
     return False
+
+
+# Before a word that is an adjective or a noun, not a name: "I'm Black and ...", "a patient's
+# son asked", "his memory".
+_NOT_BEFORE_A_NAME = frozenset("'m am is are was were be being 's ’s".split()) | _DETERMINERS | _POSSESSIVE
+
+
+def _person_after(doc: Doc, i: int, vocab: Vocabulary, pairs: bool = True) -> bool:
+    """Stronger than `_verb_after`: what follows reads as a person's doing, for a word that
+    is also an everyday or keep-list word ("Basil and I were", "Memory asked", "Favour was
+    taken off", "Marvellous from pharmacy kept"). "Will you", "Mark the chart" do not count."""
+    n = len(doc)
+    j = i + 1
+    if j + 1 < n and doc[j].lower_ in {"and", "&"} and doc[j + 1].lower_ in _SELF:
+        return True  # "Basil and I", "Sunday and me"
+    if i >= 2 and doc[i - 1].lower_ in {"and", "&"} and doc[i - 2].lower_ in _SELF:
+        return True  # "me and Hope"
+    # "Summer and Harmony laugh": a pair of names, then a verb
+    pair = _clean(doc[j + 1]) if j + 1 < n else ""
+    if (
+        pair
+        and doc[j].lower_ in {"and", "&"}
+        and vocab.is_name(pair)
+        and pair not in vocab.stop
+        and pair not in vocab.keep
+        and (pairs or _capitalised(doc[j + 1]))
+    ):
+        j += 2
+    if j < n and doc[j].lower_ in _WHERE:  # "Marvellous from pharmacy kept", "nkiru on nights said"
+        k = j + 1
+        while k < n and k - j <= 3 and doc[k].is_alpha and not doc[k].is_sent_start:
+            low = doc[k].lower_
+            if low in ACTION_VERBS or low in _MORE_PERSON_VERBS or low in _AUX:
+                break
+            k += 1
+        if k > j + 1:
+            j = k
+    while j < n and doc[j].lower_ in _ADVERBS:
+        j += 1
+    if j >= n:
+        return False
+    w = doc[j].lower_
+    if w in ACTION_VERBS or w in _MORE_PERSON_VERBS:
+        return True
+    if w in _AUX:
+        k = j + 1
+        while k < n and k <= j + 3 and (doc[k].lower_ in _ADVERBS or doc[k].lower_ in {"been", "being", "not"}):
+            k += 1
+        return k < n and doc[k].lower_ in _PERSON_PASSIVES
+    return False
+
+
+def _caps_doc(doc: Doc) -> bool:
+    """A report typed in capitals: capitals carry no signal, so words are judged as if lower."""
+    words = [t.text for t in doc if t.is_alpha and len(t.text) > 1]
+    return len(words) >= 3 and sum(w.isupper() for w in words) >= 0.7 * len(words)
+
+
+def _initials_at(doc: Doc, i: int, vocab: Vocabulary) -> int:
+    """Tokens of a person's initials starting at i ("R.T.", "R. T.", "KB" with context), else 0."""
+    tok = doc[i]
+    t = tok.text
+    if _DOTTED_INITIALS.fullmatch(t):
+        key = t.replace(".", "").lower()
+        return 1 if key not in vocab.acronyms or _initials_context(doc, i, 1, vocab) else 0
+    if len(t) == 2 and t[1] == "." and t[0].isupper() and i + 1 < len(doc):
+        nxt = doc[i + 1].text
+        if len(nxt) == 2 and nxt[1] == "." and nxt[0].isupper():  # "R. T."
+            key = (t[0] + nxt[0]).lower()
+            return 2 if key not in vocab.acronyms or _initials_context(doc, i, 2, vocab) else 0
+        return 0
+    if 2 <= len(t) <= 3 and t.isupper() and t.isalpha():
+        low = t.lower()
+        if low in vocab.acronyms or low in vocab.keep or low in vocab.stop or low in TITLES:
+            return 0
+        return 1 if _initials_context(doc, i, 1, vocab) else 0
+    return 0
+
+
+def _initials_context(doc: Doc, i: int, width: int, vocab: Vocabulary) -> bool:
+    """Initials stand for a person: a person's verb after ("KB said"), a role, title or
+    person-taking verb before ("the reg, RT,"), or another person beside them ("R.J. and MK")."""
+    if _person_after(doc, i + width - 1, vocab) or _verb_after(doc, i + width - 1, vocab):
+        return True
+    prev = doc[i - 1].lower_ if i > 0 else ""
+    if prev in ROLE_WORDS or prev in _PRE_VERBS or prev in {"with", "by"}:
+        return True
+    if prev == "," and i > 1 and (doc[i - 2].lower_ in ROLE_WORDS or doc[i - 2].lower_ in _ROLE_ABBREV):
+        return True  # "the reg, RT, laughed"
+    for j in (i - 2, i + width + 1):
+        if not 0 <= j < len(doc):
+            continue
+        joiner = doc[j - 1] if j > i else doc[j + 1]
+        if joiner.lower_ in _LIST_JOINERS:
+            other = doc[j]
+            ot = other.text
+            if _DOTTED_INITIALS.fullmatch(ot) or (2 <= len(ot) <= 3 and ot.isupper() and ot.isalpha()):
+                if ot.replace(".", "").lower() not in vocab.acronyms:
+                    return True
+            if _capitalised(other) and vocab.is_safe_name(_clean(other)):
+                return True
+    return False
+
+
+# Short names for roles, before initials in apposition ("the reg, RT, laughed").
+_ROLE_ABBREV = frozenset("reg sho fy1 fy2 consultant sister manager hca cons boss".split())
+
+
+def _alias_after(doc: Doc, end: int, vocab: Vocabulary) -> int:
+    """The token of a second spelling or another name in brackets just after a person, else -1."""
+    if end >= len(doc) or doc[end].text not in {"(", "["}:
+        return -1
+    k = end + 1
+    while k < len(doc) and k - end <= 4 and doc[k].lower_ in _ALIAS_MARKERS:
+        k += 1
+    if k == end + 1 or k >= len(doc) or not doc[k].is_alpha:
+        return -1
+    tok = doc[k]
+    low = _clean(tok)
+    if low in vocab.stop or low in vocab.keep or low in TITLES:
+        return -1
+    return k if (low not in vocab.common or vocab.is_name(low) or _capitalised(tok)) else -1
+
+
+def _nickname(low: str, vocab: Vocabulary) -> bool:
+    """An informal name built on a listed short name: "gazza", "shazza", "robbo", "smithy"."""
+    if low in vocab.common or len(low) < 4:
+        return False
+    m = _NICK_SUFFIX.match(low)
+    if m is None:
+        return False
+    stem = m.group(1)
+    stems = {stem, stem + "e"}
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        stems |= {stem[:-1], stem[:-1] + "e"}
+    return any(vocab.is_safe_name(x) for x in stems)
 
 
 def _quoted_after(doc: Doc, i: int, vocab: Vocabulary) -> Iterator[Candidate]:

@@ -47,6 +47,7 @@ class Vocabulary:
     lower_ok: frozenset[str]  # names safe to take even when written in lower case
     stop: frozenset[str]
     places: frozenset[str]  # town, city and region words: labelled PLACE, not PERSON
+    acronyms: frozenset[str] = frozenset()  # "HR", "ICU", "P.S." (dots removed): never initials
 
     def is_name(self, lower: str) -> bool:
         return lower in self.first_names or lower in self.surnames or lower in self.word_names
@@ -101,6 +102,7 @@ def load_vocabulary() -> Vocabulary:
         lower_ok=(first_names | hand_surnames) - ambiguous - keep,
         stop=stop,
         places=read_words("gazetteer_places.txt") - keep,
+        acronyms=read_words("acronyms.txt"),
     )
 
 
@@ -109,3 +111,11 @@ def load_theme_lexicon() -> dict[str, list[str]]:
     with open(DATA_DIR / "themes.json", encoding="utf-8") as fh:
         data: dict[str, list[str]] = json.load(fh)
     return data
+
+
+@cache
+def load_theme_rules() -> dict[str, list[list[list[str]]]]:
+    """Co-occurrence rules per theme code (keys starting with '_' are comments)."""
+    with open(DATA_DIR / "theme_rules.json", encoding="utf-8") as fh:
+        data: dict[str, list[list[list[str]]]] = json.load(fh)
+    return {code: rules for code, rules in data.items() if not code.startswith("_")}
