@@ -608,7 +608,9 @@ def _recheck():
                 )
             except (requests.RequestException, KeyError):
                 return _unavailable()
-            if answer.status_code in (401, 403):
+            # 401 (RFC 6750's invalid_token), 403, or any other refusal of the token (some providers,
+            # the test provider among them, answer 400 access_denied): the provider is up and says no.
+            if 400 <= answer.status_code < 500 and answer.status_code != 429:
                 _end(row)
                 db.commit()
                 log.info("provider ended a session")
