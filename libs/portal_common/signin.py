@@ -318,7 +318,8 @@ def _values(claim: Any) -> list[str]:
 
 def roles_from_claims(claims: Mapping[str, Any], settings: SignInSettings) -> tuple[str, ...]:
     """The default roles plus every value of the roles claim the role map knows."""
-    mapped = [settings.oidc_role_map[v] for v in _values(claims.get(settings.oidc_roles_claim)) if v in settings.oidc_role_map]
+    role_map = settings.oidc_role_map
+    mapped = [role_map[v] for v in _values(claims.get(settings.oidc_roles_claim)) if v in role_map]
     return clean_roles([*settings.default_roles, *mapped])
 
 

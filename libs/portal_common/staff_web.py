@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from .settings import PortalSettings, shared
 from .web import WebAppSettings, base_app
 
+
 def _url_field(variable: str, default: str) -> Any:
     service = variable.removeprefix("PORTAL_").removesuffix("_PUBLIC_URL").lower()
     return Field(
