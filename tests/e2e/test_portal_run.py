@@ -64,6 +64,7 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
             with pytest.raises(urllib.error.HTTPError) as refused:  # nobody signed in
                 urllib.request.urlopen(url, timeout=5)  # noqa: S310 - loopback only
             assert refused.value.code == 401
+            refused.value.close()
 
         def intake_row():
             with sqlite3.connect(tmp_path / "var" / "intake.db") as db:

@@ -6,16 +6,21 @@ import base64
 import json
 import re
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
-import oidc_provider_mock
 import pytest
 import requests
 import werkzeug.serving
-from authlib.jose import jwt
+
+with warnings.catch_warnings():
+    # The test provider is built on Authlib's older jose module, which warns on import.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import oidc_provider_mock
+    from authlib.jose import jwt
 
 from ..conftest import make_app, settings_class
 
