@@ -56,6 +56,8 @@ def base_env(databases: Databases, redis_url: str, data_dir) -> dict[str, str]:
     }
     for service in ("intake", "analytics", "training"):
         env[f"PORTAL_{service.upper()}_SECRET_KEY"] = secrets.token_urlsafe(40)
+    for service in ("analytics", "training"):  # the relying parties (docs/adr/0009)
+        env[f"PORTAL_{service.upper()}_OIDC_CLIENT_SECRET"] = secrets.token_urlsafe(40)
     return env
 
 

@@ -61,3 +61,32 @@ def drop_messaging_tables() -> None:
     op.drop_table("inbox")
     op.drop_index("ix_dead_letters_event_id", table_name="dead_letters")
     op.drop_table("dead_letters")
+
+
+def create_staff_sessions() -> None:
+    """The relying parties' server-side sign-in sessions (docs/adr/0009)."""
+    op.create_table(
+        "staff_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("display_name", sa.String(length=255), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("roles", sa.Text(), nullable=False),
+        sa.Column("lead_scope", sa.String(length=64), nullable=True),
+        sa.Column("amr", sa.String(length=64), nullable=False),
+        sa.Column("access_token", sa.Text(), nullable=True),
+        sa.Column("id_token", sa.Text(), nullable=True),
+        sa.Column("provider_sid", sa.String(length=255), nullable=True),
+        sa.Column("started_minute", sa.Integer(), nullable=False),
+        sa.Column("seen_minute", sa.Integer(), nullable=False),
+        sa.Column("ended", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_staff_sessions_subject", "staff_sessions", ["subject"])
+    op.create_index("ix_staff_sessions_ended", "staff_sessions", ["ended"])
+
+
+def drop_staff_sessions() -> None:
+    op.drop_index("ix_staff_sessions_ended", table_name="staff_sessions")
+    op.drop_index("ix_staff_sessions_subject", table_name="staff_sessions")
+    op.drop_table("staff_sessions")

@@ -74,3 +74,29 @@ class DeadLetterMixin:
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     failed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=this_week)  # a Monday
     replayed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class StaffSessionMixin:
+    """A signed-in member of staff's session on one relying party (docs/adr/0009).
+
+    The browser's cookie holds a random token; the row's id is the token's SHA-256, so a
+    copy of the table cannot be replayed as a cookie. Tokens from the identity provider
+    are encrypted (see ``signin``). Times are whole minutes since 1970, never finer, and
+    nothing here refers to a report.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    subject: Mapped[str] = mapped_column(String(255), nullable=False, index=True)  # the provider's `sub`
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(320), nullable=False, default="")
+    roles: Mapped[str] = mapped_column(Text, nullable=False, default="")  # space-separated role codes
+    lead_scope: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    amr: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # space-separated methods
+    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet ciphertext
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)  # Fernet ciphertext
+    provider_sid: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    started_minute: Mapped[int] = mapped_column(Integer, nullable=False)
+    seen_minute: Mapped[int] = mapped_column(Integer, nullable=False)
+    ended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)

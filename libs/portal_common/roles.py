@@ -19,9 +19,11 @@ class Role:
 
 ROLE_LIST: tuple[Role, ...] = (
     Role("learner", "Learner", "Any member of staff: the active-bystander hub, scenarios and certificates."),
-    Role("trainer", "Trainer", "Runs cohorts and sessions and turns cleared, consented cases into training aids."),
-    Role("reviewer", "Reviewer", "Reads redacted training candidates the redactor flagged, masks what is left and clears them."),
-    Role("lead", "Lead", "Inclusion, HR or OD lead: analytics, exports and publishing 'you said, we did' actions."),
+    Role("trainer", "Trainer", "Runs cohorts and sessions and turns cleared, consented cases into teaching material."),
+    Role("reviewer", "Reviewer",
+         "Reads redacted case candidates that automatic redaction flagged, masks what is left and clears them."),
+    Role("lead", "Lead",
+         "Inclusion, HR or OD lead: insight figures, exports and publishing 'you said, we did' actions."),
     Role("admin", "Administrator", "Invites staff, gives and removes roles, disables accounts, reads the audit log."),
 )
 ROLES: tuple[str, ...] = tuple(r.code for r in ROLE_LIST)

@@ -19,13 +19,12 @@ from pydantic import Field, field_validator
 from .settings import PortalSettings, shared
 from .web import WebAppSettings, base_app
 
-STAFF_SERVICES = ("accounts", "analytics", "training")
 
-
-def _url_field(service: str, default: str) -> Any:
+def _url_field(variable: str, default: str) -> Any:
+    service = variable.removeprefix("PORTAL_").removesuffix("_PUBLIC_URL").lower()
     return Field(
         default,
-        validation_alias=shared(f"PORTAL_{service.upper()}_PUBLIC_URL"),
+        validation_alias=shared(variable),
         description=f"Public base URL of the {service} service, as staff browsers reach it "
         "(https:// in production: its cookies are then Secure). Every staff service reads it for links "
         "and sign-in redirects.",
@@ -35,9 +34,9 @@ def _url_field(service: str, default: str) -> Any:
 class StaffSiteSettings(PortalSettings):
     """Where each staff service lives, as browsers see it."""
 
-    accounts_public_url: str = _url_field("accounts", "http://127.0.0.1:5004")
-    analytics_public_url: str = _url_field("analytics", "http://127.0.0.1:5002")
-    training_public_url: str = _url_field("training", "http://127.0.0.1:5003")
+    accounts_public_url: str = _url_field("PORTAL_ACCOUNTS_PUBLIC_URL", "http://127.0.0.1:5004")
+    analytics_public_url: str = _url_field("PORTAL_ANALYTICS_PUBLIC_URL", "http://127.0.0.1:5002")
+    training_public_url: str = _url_field("PORTAL_TRAINING_PUBLIC_URL", "http://127.0.0.1:5003")
 
     @field_validator("accounts_public_url", "analytics_public_url", "training_public_url")
     @classmethod
@@ -49,6 +48,12 @@ class StaffSiteSettings(PortalSettings):
 
     def public_url(self, service: str) -> str:
         return str(getattr(self, f"{service}_public_url"))
+
+
+# The staff services, named by the settings above (the shared package spells no service's name).
+STAFF_SERVICES: tuple[str, ...] = tuple(
+    name.removesuffix("_public_url") for name in StaffSiteSettings.model_fields if name.endswith("_public_url")
+)
 
 
 class StaffWebSettings(WebAppSettings, StaffSiteSettings):

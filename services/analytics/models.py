@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, Date, Float, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin
+from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
@@ -55,3 +55,7 @@ class Inbox(InboxMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     pass
+
+
+class StaffSession(StaffSessionMixin, Base):
+    """A signed-in member of staff (never linked to any report)."""

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from portal_common.messaging import WorkerSettings
 from portal_common.settings import DatabaseSettings, service_prefix
-from portal_common.web import WebAppSettings
+from portal_common.signin import StaffRelyingPartySettings
 
 NAME = "analytics"
 
@@ -16,7 +16,9 @@ class AnalyticsDatabase(DatabaseSettings):
     model_config = service_prefix(NAME)
 
 
-class AnalyticsWebSettings(WebAppSettings, AnalyticsDatabase):
+class AnalyticsWebSettings(StaffRelyingPartySettings, AnalyticsDatabase):
+    """The staff web app: its secret, broker, database, the staff site's addresses and sign-in."""
+
     model_config = service_prefix(NAME)
 
 

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+from sqlalchemy import func, select
 
 from portal_common.db import unit_of_work
-from portal_common.web import base_app
+from portal_common.roles import ROLES
+from portal_common.signin import current_staff, install_signin, role_required
+from portal_common.staff_web import staff_app
 
 from . import operations
+from .models import CANDIDATE, CaseCandidate, StaffSession
 from .settings import TrainingWebSettings
 
+LABEL = "Active bystander hub"
+CASE_ROLES = ("trainer", "reviewer")
+
+pages = Blueprint("training_pages", __name__)
 api = Blueprint("training_api", __name__, url_prefix="/api/v1")
 
 
+def _waiting() -> dict[str, int]:
+    """Case candidates still waiting (status candidate), and how many of them a reviewer must see first."""
+    with unit_of_work(current_app.extensions["portal"]["sessions"]) as session:
+        waiting = select(func.count()).select_from(CaseCandidate).where(CaseCandidate.status == CANDIDATE)
+        return {
+            "waiting": session.scalar(waiting) or 0,
+            "needs_review": session.scalar(waiting.where(CaseCandidate.needs_review.is_(True))) or 0,
+        }
+
+
+@pages.get("/")
+@role_required(*ROLES)
+def home():
+    staff = current_staff()
+    assert staff is not None
+    cases = _waiting() if staff.has_role(*CASE_ROLES) else None
+    return render_template("training/home.html", staff=staff, cases=cases)
+
+
 @api.get("/candidates/stats")
+@role_required(*CASE_ROLES)
 def candidate_stats():
     with unit_of_work(current_app.extensions["portal"]["sessions"]) as session:
         return jsonify(candidates=operations.candidate_count(session))
 
 
 def create_app(settings: TrainingWebSettings) -> Flask:
-    app = base_app(__name__, settings)
+    app = staff_app(__name__, settings, label=LABEL)
+    install_signin(app, settings, session_model=StaffSession)
+    app.register_blueprint(pages)
     app.register_blueprint(api)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Float, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin
+from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
@@ -47,3 +47,7 @@ class Inbox(InboxMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     pass
+
+
+class StaffSession(StaffSessionMixin, Base):
+    """A signed-in member of staff (never linked to any report)."""

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from portal_common.messaging import WorkerSettings
 from portal_common.settings import DatabaseSettings, service_prefix
-from portal_common.web import WebAppSettings
+from portal_common.signin import StaffRelyingPartySettings
 
 NAME = "training"
 
@@ -16,7 +16,9 @@ class TrainingDatabase(DatabaseSettings):
     model_config = service_prefix(NAME)
 
 
-class TrainingWebSettings(WebAppSettings, TrainingDatabase):
+class TrainingWebSettings(StaffRelyingPartySettings, TrainingDatabase):
+    """The staff web app: its secret, broker, database, the staff site's addresses and sign-in."""
+
     model_config = service_prefix(NAME)
 
 

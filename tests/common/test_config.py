@@ -128,6 +128,8 @@ def test_processes_refuse_a_bad_value_with_a_line_naming_it(tmp_path, command, v
         "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
         "PORTAL_ANALYTICS_SECRET_KEY": "s" * 40,
         "PORTAL_TRAINING_SECRET_KEY": "s" * 40,
+        "PORTAL_ANALYTICS_OIDC_CLIENT_SECRET": "o" * 40,
+        "PORTAL_TRAINING_OIDC_CLIENT_SECRET": "o" * 40,
         variable: "soon",
     }
     result = subprocess.run([sys.executable, *command], env=env, capture_output=True, text=True, timeout=60)

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -51,10 +52,19 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
             assert response.status == 202
             report_id = json.loads(response.read())["id"]
 
-        wait_for(lambda: (_get(f"http://127.0.0.1:{port + 1}/api/v1/stats") or {}).get("reports") == 1, 60,
-                 message="analytics to count the report")
-        wait_for(lambda: (_get(f"http://127.0.0.1:{port + 2}/api/v1/candidates/stats") or {}).get("candidates") == 1,
-                 30, message="training pool")
+        # Analytics' and training's figures are for signed-in staff now: read their databases.
+        def count(service: str, table: str) -> int:
+            with sqlite3.connect(tmp_path / "var" / f"{service}.db") as db:
+                return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - our names
+
+        wait_for(lambda: count("analytics", "reports") == 1, 60, message="analytics to count the report")
+        wait_for(lambda: count("training", "case_candidates") == 1, 30, message="training pool")
+        base = "http://127.0.0.1"
+        for url in (f"{base}:{port + 1}/api/v1/stats", f"{base}:{port + 2}/api/v1/candidates/stats"):
+            with pytest.raises(urllib.error.HTTPError) as refused:  # nobody signed in
+                urllib.request.urlopen(url, timeout=5)  # noqa: S310 - loopback only
+            assert refused.value.code == 401
+            refused.value.close()
 
         def intake_row():
             with sqlite3.connect(tmp_path / "var" / "intake.db") as db:
