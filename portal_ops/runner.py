@@ -74,7 +74,7 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
             py, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
             "-b", f"{args.host}:{port}", f"portal_ops.wsgi:create_app('{svc.name}')",
         ]))
-    for svc in registry.SERVICES:
+    for svc in registry.workers():
         if not svc.queues:
             continue
         procs.append((f"{svc.name}-worker", [

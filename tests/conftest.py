@@ -54,8 +54,11 @@ def base_env(databases: Databases, redis_url: str, data_dir) -> dict[str, str]:
         "PORTAL_LOG_LEVEL": "INFO",
         **databases.env(),
     }
-    for service in ("intake", "analytics", "training"):
+    for service in ("intake", "analytics", "training", "accounts"):
         env[f"PORTAL_{service.upper()}_SECRET_KEY"] = secrets.token_urlsafe(40)
+    # The relying parties' client secrets, read by accounts (and the relying parties) under these names.
+    for client in ("analytics", "training"):
+        env[f"PORTAL_{client.upper()}_OIDC_CLIENT_SECRET"] = secrets.token_urlsafe(40)
     return env
 
 
@@ -115,6 +118,8 @@ def settings_class(service: str, kind: str = "web"):
         return svc.web.settings
     if kind == "relay" and svc.relay_settings is not None:
         return svc.relay_settings
+    if svc.worker_settings is None:
+        raise LookupError(f"{service} has no {kind} process")
     return svc.worker_settings
 
 

@@ -20,7 +20,8 @@ class Role:
 ROLE_LIST: tuple[Role, ...] = (
     Role("learner", "Learner", "Any member of staff: the active-bystander hub, scenarios and certificates."),
     Role("trainer", "Trainer", "Runs cohorts and sessions and turns cleared, consented cases into training aids."),
-    Role("reviewer", "Reviewer", "Reads redacted training candidates the redactor flagged, masks what is left and clears them."),
+    Role("reviewer", "Reviewer",
+         "Reads redacted training candidates the redactor flagged, masks what is left and clears them."),
     Role("lead", "Lead", "Inclusion, HR or OD lead: analytics, exports and publishing 'you said, we did' actions."),
     Role("admin", "Administrator", "Invites staff, gives and removes roles, disables accounts, reads the audit log."),
 )

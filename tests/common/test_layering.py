@@ -54,11 +54,16 @@ def test_every_subscription_has_a_handler_and_every_queue_a_worker(monkeypatch, 
     monkeypatch.setenv("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     routing = registry.routing()
-    for svc in registry.SERVICES:
-        app = registry.service(svc.name).make_worker(routing)
+    for svc in registry.workers():
+        assert svc.make_worker is not None
+        app = svc.make_worker(routing)
         app.loader.import_default_modules()
         if svc.subscribes:
             assert f"{svc.name}.handle_event" in app.tasks
+    # A service without a worker neither subscribes nor publishes.
+    for svc in registry.SERVICES:
+        if svc.make_worker is None:
+            assert not (svc.subscribes or svc.publishes or svc.queues), svc.name
     for event_type, subscribers in routing.subscribers.items():
         for name in subscribers:
             assert event_type in registry.service(name).subscribes
