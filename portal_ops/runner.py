@@ -25,20 +25,29 @@ from . import registry
 from .migrate import database_url, upgrade
 
 
+# Secrets the staff services share: the relying parties' OpenID Connect client secrets.
+SHARED_SECRETS = ("PORTAL_ANALYTICS_OIDC_CLIENT_SECRET", "PORTAL_TRAINING_OIDC_CLIENT_SECRET")
+
+
 def dev_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "dev-secrets.env"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        lines = [f"PORTAL_FERNET_KEYS={new_key()}"]
-        lines += [f"{svc.web.settings.env_name('secret_key')}={secrets.token_urlsafe(48)}"
-                  for svc in registry.web_services() if svc.web]
         path.touch(mode=0o600)
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(f"PORTAL_FERNET_KEYS={new_key()}\n")
     values = {}
     for line in path.read_text().splitlines():
         if "=" in line:
             key, value = line.split("=", 1)
             values[key] = value
+    # Added when missing, so a data folder from before a service existed keeps working.
+    wanted = [svc.web.settings.env_name("secret_key") for svc in registry.web_services() if svc.web]
+    missing = [name for name in (*wanted, *SHARED_SECRETS) if name not in values]
+    if missing:
+        with path.open("a") as handle:
+            for name in missing:
+                values[name] = secrets.token_urlsafe(48)
+                handle.write(f"{name}={values[name]}\n")
     return values
 
 
@@ -87,10 +96,20 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
     return procs
 
 
+def _mail_folder(env: dict[str, str]) -> str:
+    accounts = registry.BY_NAME.get("accounts")
+    if accounts is None or accounts.web is None:
+        return ""
+    settings = accounts.web.settings.from_env(env)
+    if getattr(settings, "smtp_host", ""):
+        return ""
+    return str(getattr(settings, "mail_dir", "") or "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5001, help="intake's port; analytics +1, training +2")
+    parser.add_argument("--port", type=int, default=5001, help="intake's port; analytics +1, training +2, accounts +3")
     parser.add_argument("--redis-port", type=int, default=6390, help="port of the embedded Redis")
     parser.add_argument("--print-key", action="store_true", help="print a new Fernet key and exit")
     args = parser.parse_args(argv)
@@ -121,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         assert svc.web is not None
         print(f"  {svc.name:<10} http://{args.host}:{args.port + svc.web.port_offset}/")
     print(f"  broker     {env['PORTAL_REDIS_URL']}{' (embedded)' if embedded else ''}")
+    mail = _mail_folder(env)
+    if mail:
+        print(f"  mail       {mail} (invitations and confirmations are written here: no SMTP server is set)")
+    print("  First administrator: portal-admin create-admin --email you@example.nhs.uk --name 'Your Name'")
     print("Press Ctrl-C to stop.\n", flush=True)
 
     stopping = False

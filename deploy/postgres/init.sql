@@ -3,3 +3,4 @@ CREATE DATABASE intake;
 CREATE DATABASE redactor;
 CREATE DATABASE analytics;
 CREATE DATABASE training;
+CREATE DATABASE accounts;
