@@ -46,7 +46,7 @@ class Browser:
         self.client = client
 
     def token(self, path: str = "/sign-in") -> str:
-        return CSRF.search(self.client.get(path).get_data(as_text=True)).group(1)
+        return CSRF.search(self.client.get(path, follow_redirects=True).get_data(as_text=True)).group(1)
 
     def get(self, path, **kw):
         return self.client.get(path, **kw)
