@@ -24,7 +24,6 @@ from portal_common.settings import ConfigError
 from . import registry
 from .migrate import database_url, upgrade
 
-
 # Secrets the staff services share: the relying parties' OpenID Connect client secrets.
 SHARED_SECRETS = ("PORTAL_ANALYTICS_OIDC_CLIENT_SECRET", "PORTAL_TRAINING_OIDC_CLIENT_SECRET")
 

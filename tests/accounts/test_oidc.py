@@ -47,8 +47,9 @@ def test_discovery_names_the_contracts_endpoints(browser):
     doc = browser.get("/.well-known/openid-configuration").get_json()
     base = doc["issuer"]
     assert base == "http://127.0.0.1:5004"
-    for name, path in (("authorization_endpoint", "authorize"), ("token_endpoint", "token"),
-                       ("userinfo_endpoint", "userinfo"), ("jwks_uri", "jwks"), ("end_session_endpoint", "end-session")):
+    endpoints = (("authorization_endpoint", "authorize"), ("token_endpoint", "token"),
+                 ("userinfo_endpoint", "userinfo"), ("jwks_uri", "jwks"), ("end_session_endpoint", "end-session"))
+    for name, path in endpoints:
         assert doc[name] == f"{base}/oauth/{path}"
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert set(doc["scopes_supported"]) == {"openid", "profile", "email", "roles"}
