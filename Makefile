@@ -25,8 +25,9 @@ assets: ## Build front-end assets (NHS.UK frontend) into services/intake/static/
 run: install ## Run everything on this machine (embedded Redis, SQLite): one command
 	$(BIN)/portal-run
 
-demo-data: ## Send a few hundred synthetic reports through the running pipeline
+demo-data: ## Send a few hundred synthetic reports through the running pipeline; make one staff account per role
 	$(BIN)/python -m portal_ops.demo_data --count 300
+	$(BIN)/python -m portal_ops.admin demo-accounts
 
 migrate: install ## Apply every service's migrations
 	$(BIN)/portal-migrate

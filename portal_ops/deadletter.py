@@ -36,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="dead letters not yet replayed (add --all for every one)")
-    listing.add_argument("--service", required=True, choices=registry.NAMES)
+    with_workers = [svc.name for svc in registry.workers()]
+    listing.add_argument("--service", required=True, choices=with_workers)
     listing.add_argument("--all", action="store_true")
     replay = sub.add_parser("replay", help="send dead letters back to the service's queue")
-    replay.add_argument("--service", required=True, choices=registry.NAMES)
+    replay.add_argument("--service", required=True, choices=with_workers)
     replay.add_argument("ids", nargs="*", type=int)
     replay.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
     args = parser.parse_args(argv)
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"portal-dlq: {exc}", file=sys.stderr)
         return 2
     model = registry.service(args.service).dead_letters
+    assert model is not None  # every service with a worker keeps dead letters
     sessions = make_session_factory(make_engine(settings.database_url))
 
     if args.command == "list":

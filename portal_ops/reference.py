@@ -29,7 +29,8 @@ def _processes() -> list[tuple[str, type[PortalSettings]]]:
     for svc in registry.SERVICES:
         if svc.web:
             found.append((f"{svc.name} web", svc.web.settings))
-        found.append((f"{svc.name} worker", svc.worker_settings))
+        if svc.worker_settings:
+            found.append((f"{svc.name} worker", svc.worker_settings))
         if svc.relay_settings:
             found.append((f"{svc.name} relay", svc.relay_settings))
     found.append(("gunicorn", GunicornSettings))

@@ -23,6 +23,9 @@ from portal_common.messaging import PREVIEW_QUEUE, queue_for
 from portal_common.models import DeadLetterMixin
 from portal_common.routing import Routing
 from portal_common.settings import DatabaseSettings, PortalSettings
+from services.accounts import app as accounts_app
+from services.accounts import models as accounts_models
+from services.accounts import settings as accounts_settings
 from services.analytics import app as analytics_app
 from services.analytics import models as analytics_models
 from services.analytics import settings as analytics_settings
@@ -58,9 +61,10 @@ class Service:
     name: str
     database: type[DatabaseSettings]  # what migrations and the dead-letter tool read
     metadata: MetaData
-    dead_letters: type[DeadLetterMixin]
-    make_worker: Callable[[Routing], Celery]
-    worker_settings: type[PortalSettings]
+    # A service with no worker (accounts: web only, no events) has none of these three.
+    dead_letters: type[DeadLetterMixin] | None = None
+    make_worker: Callable[[Routing], Celery] | None = None
+    worker_settings: type[PortalSettings] | None = None
     subscribes: tuple[str, ...] = ()
     publishes: tuple[str, ...] = ()
     # Events this service confirms holding (with report.stored), so their producer stops re-sending.
@@ -82,7 +86,9 @@ class Service:
         return SERVICES_DIR / self.name / "migrations"
 
     def settings_classes(self) -> list[type[PortalSettings]]:
-        found: list[type[PortalSettings]] = [self.database, self.worker_settings]
+        found: list[type[PortalSettings]] = [self.database]
+        if self.worker_settings:
+            found.append(self.worker_settings)
         if self.web:
             found.append(self.web.settings)
         if self.relay_settings:
@@ -139,6 +145,13 @@ SERVICES: tuple[Service, ...] = (
         confirms=("report.redacted",),
         web=Web(training_app.create_app, training_settings.TrainingWebSettings, 2),
     ),
+    # Staff sign-in (docs/adr/0009): an OpenID Connect provider; no worker, no events.
+    Service(
+        name="accounts",
+        database=accounts_settings.AccountsDatabase,
+        metadata=accounts_models.Base.metadata,
+        web=Web(accounts_app.create_app, accounts_settings.AccountsWebSettings, 3),
+    ),
 )
 
 BY_NAME: dict[str, Service] = {service.name: service for service in SERVICES}
@@ -170,6 +183,11 @@ def routing() -> Routing:
 
 def web_services() -> list[Service]:
     return [svc for svc in SERVICES if svc.web is not None]
+
+
+def workers() -> list[Service]:
+    """Services that run a Celery worker."""
+    return [svc for svc in SERVICES if svc.make_worker is not None]
 
 
 def relays() -> list[Service]:

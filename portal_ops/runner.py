@@ -106,7 +106,7 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
             py, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
             "-b", f"{args.host}:{port}", f"portal_ops.wsgi:create_app('{svc.name}')",
         ]))
-    for svc in registry.SERVICES:
+    for svc in registry.workers():
         if not svc.queues:
             continue
         procs.append((f"{svc.name}-worker", [
@@ -117,6 +117,16 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
     if registry.relays():
         procs.append(("relay", [py, "-m", "portal_ops.relay"]))
     return procs
+
+
+def _mail_folder(env: dict[str, str]) -> str:
+    accounts = registry.BY_NAME.get("accounts")
+    if accounts is None or accounts.web is None:
+        return ""
+    settings = accounts.web.settings.from_env(env)
+    if getattr(settings, "smtp_host", ""):
+        return ""
+    return str(getattr(settings, "mail_dir", "") or "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,12 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         assert svc.web is not None
         print(f"  {svc.name:<10} http://{args.host}:{args.port + svc.web.port_offset}/")
     print(f"  broker     {env['PORTAL_REDIS_URL']}{' (embedded)' if embedded else ''}")
-    if "accounts" in registry.BY_NAME:
-        mail_dir = env.get("PORTAL_ACCOUNTS_MAIL_DIR") or str(Path(env["PORTAL_DATA_DIR"]) / "mail")
-        if not env.get("PORTAL_ACCOUNTS_SMTP_HOST"):
-            print(f"Staff emails (invitations, confirmations) are written to {mail_dir}")
-        print("First administrator: .venv/bin/portal-admin create-admin --email you@nhs.net --name 'Your Name'")
-        print("Demo accounts, one per role: make demo-data")
+    mail = _mail_folder(env)
+    if mail:
+        print(f"  mail       {mail} (invitations and confirmations are written here: no SMTP server is set)")
+    print("  First administrator: portal-admin create-admin --email you@example.nhs.uk --name 'Your Name'")
+    print("  Demo accounts, one per role (and 300 synthetic reports): make demo-data")
     print("Press Ctrl-C to stop.\n", flush=True)
 
     stopping = False

@@ -17,10 +17,13 @@ from . import registry
 
 @cache
 def worker(name: str) -> Celery:
-    return registry.service(name).make_worker(registry.routing())
+    make_worker = registry.service(name).make_worker
+    if make_worker is None:
+        raise AttributeError(f"{name} has no worker")
+    return make_worker(registry.routing())
 
 
 def __getattr__(name: str) -> Celery:
-    if name in registry.BY_NAME:
+    if name in registry.BY_NAME and registry.service(name).make_worker is not None:
         return worker(name)
     raise AttributeError(name)

@@ -54,7 +54,7 @@ def base_env(databases: Databases, redis_url: str, data_dir) -> dict[str, str]:
         "PORTAL_LOG_LEVEL": "INFO",
         **databases.env(),
     }
-    for service in ("intake", "analytics", "training"):
+    for service in ("intake", "analytics", "training", "accounts"):
         env[f"PORTAL_{service.upper()}_SECRET_KEY"] = secrets.token_urlsafe(40)
     for service in ("analytics", "training"):  # the relying parties (docs/adr/0009)
         env[f"PORTAL_{service.upper()}_OIDC_CLIENT_SECRET"] = secrets.token_urlsafe(40)
@@ -117,6 +117,8 @@ def settings_class(service: str, kind: str = "web"):
         return svc.web.settings
     if kind == "relay" and svc.relay_settings is not None:
         return svc.relay_settings
+    if svc.worker_settings is None:
+        raise LookupError(f"{service} has no {kind} process")
     return svc.worker_settings
 
 

@@ -7,7 +7,7 @@ import pytest
 from ..conftest import make_app
 from ..support.processes import free_port
 
-WEB = ("intake", "analytics", "training")
+WEB = ("intake", "analytics", "training", "accounts")
 
 
 @pytest.fixture

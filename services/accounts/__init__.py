@@ -1,0 +1,1 @@
+"""Accounts: staff sign-in, the OpenID Connect provider of the staff services (docs/adr/0009)."""

@@ -1,0 +1,1 @@
+"""The accounts service's pages and OpenID Connect endpoints."""
