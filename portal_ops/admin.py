@@ -13,6 +13,7 @@ address) from the environment, like the service itself, and migrate its database
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 
@@ -37,8 +38,23 @@ DEMO = (
 DEMO_DOMAIN = "demo.portal.invalid"
 
 
+def embedded_env() -> dict[str, str]:
+    """The environment, completed the way portal-run completes it on a developer's machine:
+    its generated secrets and local addresses fill whatever the environment leaves unset."""
+    from pathlib import Path
+
+    from .runner import dev_secrets, public_urls
+
+    env = dict(os.environ)
+    data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
+    env["PORTAL_DATA_DIR"] = str(data_dir)
+    for key, value in {**dev_secrets(data_dir), **public_urls("127.0.0.1", 5001)}.items():
+        env.setdefault(key, value)
+    return env
+
+
 def _context(env: Mapping[str, str] | None) -> tuple[ops.Context, AccountsWebSettings]:
-    settings = AccountsWebSettings.from_env(env)
+    settings = AccountsWebSettings.from_env(embedded_env() if env is None else env)
     return ops.Context(settings, Secrets(settings.secret_key.get_secret_value()), Clock()), settings
 
 
@@ -61,6 +77,9 @@ def create_admin(email: str, name: str, env: Mapping[str, str] | None = None) ->
 def demo_accounts(env: Mapping[str, str] | None = None) -> list[dict[str, str]]:
     """One account per role (idempotent); what to sign in with, including TOTP secrets."""
     ctx, settings = _context(env)
+    if settings.public_url("accounts").startswith("https://"):
+        raise ValueError("demo accounts have published passwords: they are for a developer's machine, "
+                         "not a site served over https")
     upgrade("accounts", settings.database_url)
     engine = make_engine(settings.database_url)
     made = []
@@ -98,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             if "@" not in args.email or not args.name.strip():
                 parser.error("give an email address and a name")
             link = create_admin(args.email, args.name)
-            print("Open this link to set the administrator's password (it works once and expires in "
-                  f"{AccountsWebSettings.load().invitation_hours} hours):\n{link}")
+            hours = AccountsWebSettings.from_env(embedded_env()).invitation_hours
+            print(f"Open this link to set the administrator's password (it works once and expires in {hours} hours):"
+                  f"\n{link}")
             return 0
-        print("Demo staff accounts (sign in at the accounts service; codes from any TOTP app):")
-        for entry in demo_accounts():
+        entries = demo_accounts()
+        url = AccountsWebSettings.from_env(embedded_env()).public_url("accounts")
+        print(f"Demo staff accounts: sign in at {url}/ (second-factor codes from any TOTP app, "
+              "or `python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"`):")
+        for entry in entries:
             line = f"  {entry['role']:<9} {entry['email']:<32} password: {entry['password']}"
             if "totp_secret" in entry:
                 line += f"  TOTP secret: {entry['totp_secret']}"

@@ -276,3 +276,10 @@ def test_demo_accounts_are_idempotent_and_sign_in(env, new_browser):
                   token_from="/two-factor").status_code == 302
     assert b.get("/admin/accounts").status_code == 200
     assert PASSWORD not in {e["password"] for e in first}
+
+
+def test_demo_accounts_refuse_a_site_served_over_https(env):
+    from portal_ops.admin import demo_accounts
+
+    with pytest.raises(ValueError, match="published passwords"):
+        demo_accounts({**env, "PORTAL_ACCOUNTS_PUBLIC_URL": "https://accounts.trust.example.nhs.uk"})
