@@ -104,7 +104,9 @@ def candidates(
         start, end = tok.idx, tok.idx + len(tok.text)
         if hidden and any(s <= start and end <= e for s, e, _ in hidden):
             continue
-        feats, reason = _token_features(tok, low, vocab, text, by_start, by_end, start, end, n)
+        if low.rstrip(".") in TITLES:
+            continue  # titles stay outside placeholders by design
+        feats, reason = _token_features(tok, low, vocab, text, by_start, by_end, start, end, n, doc_lower)
         if feats is None:
             continue
         if low in lower_seen and not tok.is_lower:
@@ -129,6 +131,7 @@ def _token_features(
     start: int,
     end: int,
     n: int,
+    doc_lower: bool,
 ) -> tuple[list[str] | None, str]:
     word = tok.text
     f: list[str] = []
@@ -172,7 +175,9 @@ def _token_features(
     elif word[0].isupper():
         shape = "start" if sent_start else "cap"
     else:
-        shape = "lower"
+        # Lower case means little in a report typed all in lower case, and much in one
+        # that uses capitals elsewhere ("lowc": a lower-case word in a cased report).
+        shape = "lower" if doc_lower else "lowc"
     f.append(shape)
     if len(word) <= 2:
         f.append("short")
@@ -191,10 +196,10 @@ def _token_features(
         kinds.append("acronym")
     if low in vocab.places:
         kinds.append("place")
-    if not kinds and low not in vocab.common:
-        kinds.append("oov")
+    if low in vocab.common:
+        kinds.append("common")  # English, keep-list, stop or the scorer's own common words
     elif not kinds:
-        kinds.append("common")
+        kinds.append("oov")
     for k in kinds:
         f.append(k)
         f.append(f"{shape}&{k}")
@@ -212,7 +217,7 @@ def _token_features(
         f.append("ner_person")
     elif tok.ent_type_ in ("GPE", "LOC", "FAC", "ORG", "NORP"):
         f.append("ner_other")
-    if shape == "lower":
+    if shape in ("lower", "lowc"):
         reason = "lowercase_name_like" if vocab.is_name(low) else "rare_word"
     elif vocab.is_name(low):
         reason = "name_like_word"
