@@ -250,7 +250,11 @@ def report(rng: random.Random, pools: Pools) -> tuple[str, list[dict]]:
                 label = "PERSON"
             else:
                 value = v[slot]
-                label = "PERSON" if re.fullmatch(r"[Pp]\d[FfSs]?|NICK", slot) else BASE_LABEL.get(slot) or SLOT_LABEL.get(slot, "")
+                label = (
+                    "PERSON"
+                    if re.fullmatch(r"[Pp]\d[FfSs]?|NICK", slot)
+                    else BASE_LABEL.get(slot) or SLOT_LABEL.get(slot, "")
+                )
             start = len(text)
             text += value
             if label:

@@ -28,8 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "libs")]
 
-from services.redactor.pipeline import load_redactor  # noqa: E402
-from services.redactor.pipeline import risk  # noqa: E402
+from services.redactor.pipeline import load_redactor, risk  # noqa: E402
 
 CORE = {"PERSON", "EMAIL", "PHONE", "ADDRESS", "ID", "URL"}
 TARGET_CATCH = 0.93
@@ -42,7 +41,18 @@ def generate(name: str) -> list[dict]:
     part, seed, n = SETS[name]
     path = VAR / f"risk_{name}.jsonl"
     subprocess.run(
-        [sys.executable, "make_risk_training.py", "--part", str(part), "--seed", str(seed), "--n", str(n), "--out", str(path)],
+        [
+            sys.executable,
+            "make_risk_training.py",
+            "--part",
+            str(part),
+            "--seed",
+            str(seed),
+            "--n",
+            str(n),
+            "--out",
+            str(path),
+        ],
         cwd=ROOT / "bench",
         check=True,
     )
@@ -139,7 +149,9 @@ def main() -> None:
     Xd, yd = np.vstack(Xd_parts), np.concatenate(yd_parts)
     wd = fit_logreg(Xd, yd, L2_DOC)
     tok = token_model(train, names)
-    model = risk.RiskModel(tok.token_weights, tok.token_bias, dict(zip(keys, map(float, wd[:-1]), strict=True)), float(wd[-1]), 0.5)
+    model = risk.RiskModel(
+        tok.token_weights, tok.token_bias, dict(zip(keys, map(float, wd[:-1]), strict=True)), float(wd[-1]), 0.5
+    )
     # Calibrate the threshold on the other half of the name lists.
     scores, leaks = [], []
     for r in calib:

@@ -33,6 +33,7 @@ from .types import Entity, Risk
 from .vocabulary import DATA_DIR, Vocabulary
 
 MODEL_FILE = DATA_DIR / "risk_model.json"
+REASON_LOGIT = -2.5  # a token counts in the reasons from a chance of about 8% of being a leak
 _AGE_OR_TIME = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:am|pm|:\d\d)|\d{1,2}[.:]\d\d|(?:19|20)\d\d|\d+(?:st|nd|rd|th|s))$")
 _DETERMINERS = frozenset("the a an this that these those my his her our their your its every each any".split())
 _JOINERS = frozenset("and & or , with".split())
@@ -70,9 +71,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -30 else 0.0
 
 
-def candidates(
-    doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str
-) -> list[tuple[list[str], str, int, int]]:
+def candidates(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str) -> list[tuple[list[str], str, int, int]]:
     """Features, a reason code and character offsets for every visible token that could be
     personal data."""
     hidden = [(e.start, e.end, e.label) for e in entities]
@@ -203,7 +202,9 @@ def _token_features(
     for k in kinds:
         f.append(k)
         f.append(f"{shape}&{k}")
-    if prev in TITLES:
+    # A title is a title when written as one ("Matron X"), or anywhere in an all-lower-case
+    # report; "the matron said" in a cased report is a role, not a title before a name.
+    if prev in TITLES and (doc_lower or tok.nbor(-1).text[0].isupper()):
         f.append("after_title")
     if prev in _DETERMINERS:
         f.append("after_det")
@@ -249,9 +250,11 @@ def score(doc: Doc, entities: list[Entity], vocab: Vocabulary, text: str | None 
     z = model.doc_bias + sum(model.doc_weights.get(k, 0.0) * v for k, v in df.items())
     value = round(_sigmoid(z), 3)
     counts: dict[str, int] = {}
-    for (_, reason, _, _), logit in zip(cands, logits, strict=True):
-        if logit > -2.5:  # a token with a real chance of being a leak
+    for (feats, reason, _, _), logit in zip(cands, logits, strict=True):
+        if logit > REASON_LOGIT:  # a token with a real chance of being a leak
             counts[reason] = counts.get(reason, 0) + 1
+            if "left_hidden" in feats or "right_hidden" in feats:
+                counts["beside_placeholder"] = counts.get("beside_placeholder", 0) + 1
     if df["address_found"]:
         counts["address_found"] = 1
     if df["many_people"]:
