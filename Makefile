@@ -55,9 +55,12 @@ bench: install ## Redaction quality and speed, side by side with Presidio (print
 	$(BIN)/pip install --quiet presidio-analyzer==2.2.366
 	$(BIN)/python bench/redaction_bench.py
 
+train-risk: install ## Retrain the residual-risk scorer on synthetic reports (writes services/redactor/data/risk_model.json)
+	PYTHONPATH=.:libs $(BIN)/python bench/train_risk.py
+
 lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs PyPI
 	$(BIN)/pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra browser --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
-.PHONY: help install assets run demo-data migrate test test-fast lint reference bench lock
+.PHONY: help install assets run demo-data migrate test test-fast lint reference bench train-risk lock

@@ -21,7 +21,9 @@ Data, and how each set was used (printed with every run):
   the theme tagger were changed against them. The theme tagger was tuned on
   bench/data/themes_dev.jsonl only; the frozen set is measured, never tuned on.
 - risk flag: for each set, the share of documents sent to review and the share of documents
-  with a core leak that are among them.
+  with a core leak that are among them. The scorer is trained and its threshold set on
+  synthetic reports only (make train-risk: bench/train_risk.py); eval.jsonl and WNUT were
+  looked at while its features were chosen, so their risk figures are development figures.
 Definitions (as in shared/eval/pii/README.md, plus token precision and share masked):
 - token recall: share of gold personal-data word tokens wholly inside a predicted span
   (a token left visible is a leak); core = PERSON, EMAIL, PHONE, ADDRESS, ID, URL;

@@ -70,3 +70,59 @@ def test_to_dict_is_json_shaped(redactor):
     assert set(data) == {"redacted", "entities", "entity_counts", "themes", "risk"}
     assert data["entities"] == [{"start": 6, "end": 13, "label": "EMAIL"}]
     assert set(data["risk"]) == {"score", "reasons", "needs_review"}
+
+
+# The trained risk scorer (data/risk_model.json, make train-risk). Examples written for
+# these tests.
+LEFTOVER_NAMES = [
+    "On the late shift Tavrik Olumbe told me my accent was a problem.",  # nothing caught it
+    "I went to the manager but Hope said nothing would change.",
+    "me and kelvo were on nights when it happened, nobody stood up for me.",
+]
+CLEAN_REPORTS = [
+    "On Monday the ICU was short again and the NHS trust did nothing about the comments.",
+    "I raised it on Datix and with HR, and told the Freedom to Speak Up Guardian on Friday.",
+    "The matron said my hijab was a risk in theatres, and the MDT laughed.",
+    "Over Christmas my manager told me to grow a thicker skin.",
+]
+
+
+@pytest.mark.parametrize("text", LEFTOVER_NAMES)
+def test_a_report_with_a_leftover_name_is_flagged(redactor, text):
+    from services.redactor.pipeline import risk
+    from services.redactor.pipeline.types import Entity
+
+    doc = redactor.nlp.make_doc(text)
+    doc = redactor.nlp.get_pipe("sentencizer")(doc)
+    # Score as if the redactor had found nothing at all: the name is left visible.
+    found = risk.score(doc, list[Entity](), redactor.vocab, text)
+    assert found.needs_review
+    for word in ("Tavrik", "Olumbe", "Hope", "kelvo"):
+        assert word not in " ".join(found.reasons)
+
+
+@pytest.mark.parametrize("text", CLEAN_REPORTS)
+def test_a_clean_report_with_ordinary_capitalised_words_is_not_flagged(redactor, text):
+    result = redactor.redact(text)
+    assert result.entities == []
+    assert not result.risk.needs_review
+
+
+def test_a_partial_leak_scores_above_the_same_report_redacted_in_full(redactor):
+    from services.redactor.pipeline import risk
+    from services.redactor.pipeline.types import Entity
+
+    text = "Yesterday Sarah Kowarski came in late and said it again."
+    doc = redactor.nlp.get_pipe("sentencizer")(redactor.nlp.make_doc(text))
+    partial = risk.score(doc, [Entity(10, 15, "PERSON")], redactor.vocab, text)
+    full = risk.score(doc, [Entity(10, 24, "PERSON")], redactor.vocab, text)
+    assert partial.needs_review and not full.needs_review
+    assert partial.score > full.score
+
+
+def test_the_shipped_weights_load_and_name_their_threshold():
+    from services.redactor.pipeline import risk
+
+    model = risk.load_model()
+    assert 0 < model.threshold < 1
+    assert model.token_weights and model.doc_weights
