@@ -61,7 +61,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .db import unit_of_work
 from .roles import BY_CODE, ROLES, clean_roles, short_idle
 from .settings import PortalSettings
-from .staff_web import StaffWebSettings, render_error
+from .staff_web import FORM_TARGETS, StaffWebSettings, origin, render_error
 
 log = logging.getLogger("portal.signin")
 
@@ -689,6 +689,10 @@ def install_signin(
 
     app.register_blueprint(_blueprint())
     app.before_request(_recheck)
+    # Signing out posts here and is sent on to the provider's end-session page (CSP form-action).
+    provider_origin = origin(settings.oidc_issuer)
+    if provider_origin and provider_origin not in app.extensions[FORM_TARGETS]:
+        app.extensions[FORM_TARGETS].append(provider_origin)
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:

@@ -11,13 +11,16 @@ every service on 127.0.0.1.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from pydantic import Field, field_validator
 
 from .settings import PortalSettings, shared
-from .web import WebAppSettings, base_app
+from .web import CSP, WebAppSettings, base_app
+
+FORM_TARGETS = "staff_form_targets"  # app.extensions key: origins a form's redirects may reach
 
 
 def _url_field(variable: str, default: str) -> Any:
@@ -84,6 +87,20 @@ def staff_app(import_name: str, settings: StaffWebSettings, *, label: str) -> Fl
     CSRFProtect(app)
     app.register_blueprint(staff_ui)
     links = {name: settings.public_url(name) for name in STAFF_SERVICES}
+    # The same CSP as intake, except that a form may lead on to the other staff services: browsers
+    # apply form-action to every redirect after a POST, and signing in or out crosses between the
+    # provider and the relying parties (sign-in form -> authorize -> the service's callback; sign-out
+    # -> end-session -> the service's page). install_signin adds an outside provider's origin.
+    app.extensions[FORM_TARGETS] = [o for o in (origin(u) for u in links.values()) if o and o != origin(own_url)]
+
+    @app.after_request
+    def _staff_csp(response):
+        targets = " ".join(dict.fromkeys(app.extensions[FORM_TARGETS]))
+        if targets:
+            response.headers.setdefault(
+                "Content-Security-Policy", CSP.replace("form-action 'self'", f"form-action 'self' {targets}")
+            )
+        return response
     app.jinja_env.globals.update(service_label=label, staff_links=links, this_service=settings.service)
 
     @app.errorhandler(CSRFError)
@@ -104,6 +121,12 @@ def staff_app(import_name: str, settings: StaffWebSettings, *, label: str) -> Fl
     ):
         app.register_error_handler(code, _error_handler(code, title, text))
     return app
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL, or "" when it has none."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _error_handler(code: int, title: str, text: str):

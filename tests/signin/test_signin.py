@@ -90,7 +90,7 @@ def test_a_lead_sees_the_report_count_and_their_scope(rp_factory, provider):
     assert page.status_code == 200
     assert 'data-testid="report-count">3<' in text and "RX1" in text
     assert ">Analytics<" in text and ">Training hub<" in text and ">Your account<" in text
-    assert 'href="http://127.0.0.1:5004/account"' in text
+    assert 'href="http://127.0.0.1:5004/"' in text
     assert client.get("/api/v1/stats").get_json() == {"reports": 3}
     [row] = _rows(app)
     assert (row.roles, row.lead_scope, row.amr) == ("learner lead", "RX1", "pwd otp")
@@ -304,3 +304,14 @@ def test_reviewers_see_how_many_candidates_wait_for_them(rp_factory, provider):
     text = client.get("/").get_data(as_text=True)
     assert 'data-testid="cases-waiting">3<' in text and "2 of them were flagged" in text
     assert client.get("/api/v1/candidates/stats").get_json() == {"candidates": 3}
+
+
+def test_forms_may_lead_on_to_the_provider_and_the_other_staff_services_and_nowhere_else(rp_factory, provider):
+    # Browsers apply form-action to the redirects after a POST: signing out posts here and is sent
+    # on to the provider's end-session page, so its origin must be allowed, and only that widens.
+    app = rp_factory("training")
+    policy = app.test_client().get("/signed-out").headers["Content-Security-Policy"]
+    [form_action] = [d.strip() for d in policy.split(";") if d.strip().startswith("form-action")]
+    assert form_action.split() == ["form-action", "'self'", "http://127.0.0.1:5004", "http://127.0.0.1:5002",
+                                   provider.url]
+    assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy

@@ -126,6 +126,31 @@ class Stack:
         return "\n".join(p.read_text(errors="replace") for p in self.logdir.glob("*.log"))
 
 
+def start_web(stack: Stack, service: str, port: int | None = None) -> str:
+    """Start a service's web app under gunicorn (the production config) as one of the stack's
+    processes, wait until it answers /healthz, and return its URL."""
+    import urllib.request
+
+    port = port or free_port()
+    stack.env.setdefault("PORTAL_WEB_WORKERS", "1")
+    stack._spawn(  # noqa: SLF001 - same process group and log folder as the workers
+        f"{service}-web",
+        [sys.executable, "-m", "gunicorn", "-c", "python:portal_ops.gunicorn_conf",
+         "-b", f"127.0.0.1:{port}", f"portal_ops.wsgi:create_app('{service}')"],
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
+
+    wait_for(up, 60, message=f"{service} under gunicorn")
+    return url
+
+
 def wait_for(predicate, timeout: float = 60, interval: float = 0.2, message: str = "condition"):
     deadline = time.monotonic() + timeout
     last = None
