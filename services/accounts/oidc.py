@@ -74,7 +74,7 @@ def clients_from(settings) -> dict[str, Client]:
     found = {}
     for name in CLIENTS:
         base = settings.public_url(name)
-        found[name] = Client(name, settings.client_secret(name), f"{base}/signin/callback", f"{base}/")
+        found[name] = Client(name, settings.client_secret(name), f"{base}/signin/callback", f"{base}/signed-out")
     return found
 
 

@@ -227,9 +227,9 @@ def test_end_session_with_hint_ends_the_session_and_returns_with_state(browser, 
     _sub, tokens = _signed_in_tokens(browser, rp, make_account, "learner")
     response = browser.get("/oauth/end-session?" + __import__("urllib.parse").parse.urlencode({
         "id_token_hint": tokens["id_token"], "client_id": "analytics",
-        "post_logout_redirect_uri": "http://127.0.0.1:5002/", "state": "xyz"}))
+        "post_logout_redirect_uri": "http://127.0.0.1:5002/signed-out", "state": "xyz"}))
     assert response.status_code == 302
-    assert response.location == "http://127.0.0.1:5002/?state=xyz"
+    assert response.location == "http://127.0.0.1:5002/signed-out?state=xyz"
     assert rp.userinfo(tokens["access_token"]).status_code == 401
     assert "/sign-in" in browser.get("/").location
 
@@ -238,7 +238,7 @@ def test_end_session_with_hint_ends_the_session_and_returns_with_state(browser, 
     "params",
     [
         {"client_id": "analytics", "post_logout_redirect_uri": "https://evil.example/"},
-        {"client_id": "training", "post_logout_redirect_uri": "http://127.0.0.1:5002/"},
+        {"client_id": "training", "post_logout_redirect_uri": "http://127.0.0.1:5002/signed-out"},
         {"client_id": "nobody"},
         {"id_token_hint": "not.a.token"},
     ],
@@ -265,11 +265,12 @@ def test_end_session_for_another_clients_token_is_refused(browser, rp, make_acco
 
 def test_end_session_without_hint_asks_first(browser, rp, make_account):
     _sub, tokens = _signed_in_tokens(browser, rp, make_account, "learner")
-    response = browser.get("/oauth/end-session?client_id=analytics&post_logout_redirect_uri=http://127.0.0.1:5002/")
+    response = browser.get(
+        "/oauth/end-session?client_id=analytics&post_logout_redirect_uri=http://127.0.0.1:5002/signed-out")
     assert response.status_code == 200 and "Sign out" in response.get_data(as_text=True)
     assert rp.userinfo(tokens["access_token"]).status_code == 200
-    done = browser.post("/sign-out", {"then": "http://127.0.0.1:5002/"}, token_from="/sign-out")
-    assert done.location == "http://127.0.0.1:5002/"
+    done = browser.post("/sign-out", {"then": "http://127.0.0.1:5002/signed-out"}, token_from="/sign-out")
+    assert done.location == "http://127.0.0.1:5002/signed-out"
     assert rp.userinfo(tokens["access_token"]).status_code == 401
 
 

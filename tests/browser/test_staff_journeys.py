@@ -155,7 +155,9 @@ def test_keyboard_only_admin_invites_a_lead_who_enrols_and_reaches_analytics(sta
     axe(page, "analytics home")
 
     press_on(page, page.get_by_role("button", name="Sign out"))
-    assert page.url.startswith(staff_site.accounts + "/sign-in"), page.url
+    assert page.url.startswith(staff_site.analytics + "/signed-out"), page.url
+    assert heading(page) == "You have signed out"
+    axe(page, "analytics signed-out page")
     page.goto(staff_site.analytics + "/")
     assert page.url.startswith(staff_site.accounts + "/sign-in"), "signed out of analytics and of accounts"
     axe.assert_clean()

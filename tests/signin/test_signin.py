@@ -133,7 +133,7 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(rp_factory, provider
     assert f"{location.scheme}://{location.netloc}{location.path}" == provider.url + "/oauth2/end_session"
     query = parse_qs(location.query)
     assert query == {"id_token_hint": [id_token], "client_id": ["training"],
-                     "post_logout_redirect_uri": ["http://127.0.0.1:5003/"]}
+                     "post_logout_redirect_uri": ["http://127.0.0.1:5003/signed-out"]}
     [row] = _rows(app)
     assert row.ended and row.access_token is None and row.id_token is None
     assert client.get("/").status_code == 302  # signed out here
