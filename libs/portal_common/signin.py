@@ -533,7 +533,10 @@ def _blueprint() -> Blueprint:
             end_session = None
         if not end_session:
             return redirect(url_for("signin.signed_out"))
-        query = {"client_id": state.settings.oidc_client_id, "post_logout_redirect_uri": state.settings.own_url + "/signed-out"}
+        query = {
+            "client_id": state.settings.oidc_client_id,
+            "post_logout_redirect_uri": state.settings.own_url + "/signed-out",
+        }
         if id_token:
             query["id_token_hint"] = id_token
         return redirect(f"{end_session}{'&' if '?' in end_session else '?'}{urlencode(query)}")
