@@ -28,7 +28,7 @@ def _get(url: str):
 
 def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
     port, redis_port = free_port(), free_port()
-    while redis_port in (port, port + 1, port + 2):
+    while redis_port in (port, port + 1, port + 2, port + 3):
         redis_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update(PORTAL_DATA_DIR=str(tmp_path / "var"), PORTAL_RESEND_INTERVAL="5")
@@ -38,8 +38,11 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
         start_new_session=True,
     )
     try:
-        for offset in range(3):
+        for offset in range(4):
             wait_for(lambda o=offset: _get(f"http://127.0.0.1:{port + o}/readyz"), 60, message="services ready")
+        # Staff sign-in works out of the box: accounts is the provider the relying parties point at.
+        discovery = _get(f"http://127.0.0.1:{port + 3}/.well-known/openid-configuration")
+        assert discovery["issuer"] == f"http://127.0.0.1:{port + 3}"
         body = json.dumps({
             "account": "Dr Miriam Fairweather told the team I was too emotional. "
                        "Email miriam.fairweather@example.org or ring 01632 960983.",
@@ -82,4 +85,5 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
     assert proc.returncode == 0, output[-2000:]
     assert f"http://127.0.0.1:{port}/" in output
     assert "portal-run: stopped" in output
+    assert str(tmp_path / "var" / "mail") in output  # where staff emails go without SMTP
     assert "miriam" not in output.lower()  # nothing the reporter wrote reaches the console
