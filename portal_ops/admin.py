@@ -13,7 +13,6 @@ address) from the environment, like the service itself, and migrate its database
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 
@@ -26,6 +25,7 @@ from services.accounts.security import Clock, Secrets
 from services.accounts.settings import AccountsWebSettings
 
 from .migrate import upgrade
+from .runner import local_env
 
 # (role, name, email local part, password); demo passwords pass the service's own rules.
 DEMO = (
@@ -38,23 +38,8 @@ DEMO = (
 DEMO_DOMAIN = "demo.portal.invalid"
 
 
-def embedded_env() -> dict[str, str]:
-    """The environment, completed the way portal-run completes it on a developer's machine:
-    its generated secrets and local addresses fill whatever the environment leaves unset."""
-    from pathlib import Path
-
-    from .runner import dev_secrets, public_urls
-
-    env = dict(os.environ)
-    data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
-    env["PORTAL_DATA_DIR"] = str(data_dir)
-    for key, value in {**dev_secrets(data_dir), **public_urls("127.0.0.1", 5001)}.items():
-        env.setdefault(key, value)
-    return env
-
-
 def _context(env: Mapping[str, str] | None) -> tuple[ops.Context, AccountsWebSettings]:
-    settings = AccountsWebSettings.from_env(embedded_env() if env is None else env)
+    settings = AccountsWebSettings.from_env(local_env() if env is None else env)
     return ops.Context(settings, Secrets(settings.secret_key.get_secret_value()), Clock()), settings
 
 
@@ -117,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
             if "@" not in args.email or not args.name.strip():
                 parser.error("give an email address and a name")
             link = create_admin(args.email, args.name)
-            hours = AccountsWebSettings.from_env(embedded_env()).invitation_hours
+            hours = AccountsWebSettings.from_env(local_env()).invitation_hours
             print(f"Open this link to set the administrator's password (it works once and expires in {hours} hours):"
                   f"\n{link}")
             return 0
         entries = demo_accounts()
-        url = AccountsWebSettings.from_env(embedded_env()).public_url("accounts")
+        url = AccountsWebSettings.from_env(local_env()).public_url("accounts")
         print(f"Demo staff accounts: sign in at {url}/ (second-factor codes from any TOTP app, "
               "or `python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"`):")
         for entry in entries:

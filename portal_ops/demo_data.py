@@ -8,10 +8,8 @@ redactor and consumers do the rest: a newcomer sees the living system, not fixtu
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-from pathlib import Path
 
 FIRST = ["Amara", "Tomasz", "Grace", "Oluwaseun", "Siobhan", "Rajesh", "Mei", "Declan", "Fatima",
          "Priya", "Kwame", "Bethany", "Ngozi", "Marek", "Hannah", "Joseph", "Aisha", "Callum"]
@@ -95,18 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     from services.intake.schemas import ReportInputSchema
     from services.intake.settings import IntakeWebSettings
 
-    from .runner import dev_secrets
+    from .runner import local_env
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
 
-    env = dict(os.environ)
-    data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
-    env["PORTAL_DATA_DIR"] = str(data_dir)
-    for key, value in dev_secrets(data_dir).items():
-        env.setdefault(key, value)
+    env = local_env()
     try:
         settings = IntakeWebSettings.from_env(env)
     except ConfigError as exc:

@@ -82,14 +82,20 @@ def start_embedded_redis(data_dir: Path, port: int):
     return server, f"redis://127.0.0.1:{port}/0"
 
 
-def build_env(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
+def local_env(host: str = "127.0.0.1", port: int = 5001) -> dict[str, str]:
+    """The environment, completed as on a developer's machine: the generated secrets and the
+    local addresses fill whatever the environment leaves unset (never overriding it)."""
     env = dict(os.environ)
     data_dir = Path(env.get("PORTAL_DATA_DIR") or "./var").resolve()
     env["PORTAL_DATA_DIR"] = str(data_dir)
-    for key, value in dev_secrets(data_dir).items():
+    for key, value in {**dev_secrets(data_dir), **public_urls(host, port)}.items():
         env.setdefault(key, value)
-    for key, value in public_urls(args.host, args.port).items():
-        env.setdefault(key, value)
+    return env
+
+
+def build_env(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
+    env = local_env(args.host, args.port)
+    data_dir = Path(env["PORTAL_DATA_DIR"])
     embedded = None
     if not env.get("PORTAL_REDIS_URL"):
         embedded, env["PORTAL_REDIS_URL"] = start_embedded_redis(data_dir, args.redis_port)

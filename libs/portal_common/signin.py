@@ -553,15 +553,19 @@ def _user_from_token(token: str, state: SignIn) -> StaffUser | None:
         row = db.get(state.model, hash_token(token))
         if row is None or row.ended:
             return None
-        return StaffUser(
-            token=token,
-            subject=row.subject,
-            display_name=row.display_name,
-            email=row.email,
-            roles=clean_roles(row.roles.split()),
-            lead_scope=row.lead_scope,
-            amr=tuple(row.amr.split()),
-        )
+        return _user_from_row(token, row)
+
+
+def _user_from_row(token: str, row: Any) -> StaffUser:
+    return StaffUser(
+        token=token,
+        subject=row.subject,
+        display_name=row.display_name,
+        email=row.email,
+        roles=clean_roles(row.roles.split()),
+        lead_scope=row.lead_scope,
+        amr=tuple(row.amr.split()),
+    )
 
 
 def _signed_out_here(message: str):
@@ -636,10 +640,8 @@ def _recheck():
             row.email = _email(claims, row.email)
         if row.seen_minute != now:
             row.seen_minute = now
-    # This request sees the roles just read, not the ones loaded before the check.
-    fresh = _user_from_token(user.token, state)
-    if fresh is None:
-        return _signed_out_here("You have been signed out. Sign in again to carry on.")
+        # This request sees the roles just read, not the ones loaded before the check.
+        fresh = _user_from_row(user.token, row)
     g._login_user = fresh  # flask-login's current user for this request; the cookie is unchanged
     return None
 

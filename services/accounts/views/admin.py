@@ -118,11 +118,7 @@ def invite():
 @bp.route("/accounts/<account_id>", methods=["GET", "POST"])
 @admin_required
 def edit(account_id: str):
-    me = signed_in()
-    assert me is not None
-    account = db().get(Account, account_id)
-    if account is None:
-        abort(404)
+    me, account = _admin_and_account(account_id)
     old_roles, old_scope = ops.roles_of(db(), account.id)
     errors: dict[str, str] = {}
     roles, scope = old_roles, old_scope or SYSTEM_SCOPE
@@ -157,11 +153,7 @@ def edit(account_id: str):
 @bp.post("/accounts/<account_id>/disable")
 @admin_required
 def disable(account_id: str):
-    me = signed_in()
-    assert me is not None
-    account = db().get(Account, account_id)
-    if account is None:
-        abort(404)
+    me, account = _admin_and_account(account_id)
     if account.id == me.account.id:
         flash("You cannot disable your own account.")
         return redirect(url_for("admin.edit", account_id=account.id))
@@ -177,16 +169,22 @@ def disable(account_id: str):
 @bp.post("/accounts/<account_id>/enable")
 @admin_required
 def enable(account_id: str):
-    me = signed_in()
-    assert me is not None
-    account = db().get(Account, account_id)
-    if account is None:
-        abort(404)
+    me, account = _admin_and_account(account_id)
     account.disabled = False
     ops.audit(db(), ext().ctx, "account.enabled", actor=me.account.id, target=account.id)
     db().commit()
     flash(f"{account.display_name}'s account is enabled again.")
     return redirect(url_for("admin.accounts"))
+
+
+def _admin_and_account(account_id: str):
+    """The signed-in administrator and the account they are acting on (404 if there is none)."""
+    me = signed_in()
+    assert me is not None
+    account = db().get(Account, account_id)
+    if account is None:
+        abort(404)
+    return me, account
 
 
 def _open_invitation(token_hash: str) -> Invitation:
