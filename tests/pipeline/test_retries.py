@@ -23,7 +23,8 @@ def test_database_error_is_retried_then_applied(env, databases, publisher_for, s
     engine = create_engine(databases.urls["analytics"])
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE reports RENAME TO reports_away"))
-    stack = stack_factory({**env, "PORTAL_TASK_MAX_RETRIES": "20"})
+    # Retries to spare, so a slow machine cannot use them all up before the fault is cleared.
+    stack = stack_factory({**env, "PORTAL_TASK_MAX_RETRIES": "100"})
     stack.start_worker("analytics")
     event = make_event("report.redacted", {**EXAMPLES[("report.redacted", 1)], "report_id": uuid.uuid4()}, "redactor")
     publisher_for("analytics").publish(event.to_message(), ["analytics"])
@@ -32,6 +33,10 @@ def test_database_error_is_retried_then_applied(env, databases, publisher_for, s
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE reports_away RENAME TO reports"))
     engine.dispose()
-    wait_for(lambda: count_rows("analytics", Report) == 1, 60, message="applied after the fault cleared")
+    try:
+        wait_for(lambda: count_rows("analytics", Report) == 1, 60, message="applied after the fault cleared")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; dead letters: {count_rows('analytics', DeadLetter)}; worker log tail:\n"
+                             f"{stack.logs()[-3000:]}") from None
     assert count_rows("analytics", DeadLetter) == 0
 
