@@ -1,10 +1,12 @@
-"""Analytics' own tables: redacted reports, as received from the redactor."""
+"""Analytics' own tables: the coded answers of each report (never any free text), the releases
+built from them (counts protected at small numbers, the only thing any page reads), and the
+audit of what leads did with them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Float, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
@@ -15,10 +17,14 @@ class Base(DeclarativeBase):
 
 
 class Report(Base):
+    """One report's coded answers. No free text: the redacted account stays with intake (for its
+    reporter) and training (if its reporter agreed); leads only ever see released counts."""
+
     __tablename__ = "reports"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the report id, not a person
     submitted_week: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    organisation: Mapped[str | None] = mapped_column(String(32))
     experience: Mapped[str | None] = mapped_column(String(32))
     characteristics: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     sources: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -29,24 +35,72 @@ class Report(Base):
     impact: Mapped[str | None] = mapped_column(String(32))
     raised_formally: Mapped[str | None] = mapped_column(String(32))
     themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    entity_counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
-    redacted_help: Mapped[str | None] = mapped_column(Text)
-    risk_score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
-    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class FollowUp(Base):
-    """A later note its reporter added to a report, already redacted."""
+    """The themes of a later note its reporter added to a report (its text is not kept here)."""
 
     __tablename__ = "follow_ups"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     report_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     added_week: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
     themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+# Release kinds and states.
+QUARTER = "quarter"
+ROLLING_YEAR = "rolling_year"
+PUBLISHED = "published"  # visible to leads (its publication date has come)
+WAITING = "waiting"  # built, but its lag has not passed: no page shows it yet
+
+
+class Release(Base):
+    """Counts for one fixed period, computed and protected once (docs/adr/0010)."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("kind", "starts_on", name="uq_release_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the last day in the period
+    publish_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    built_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    k: Mapped[int] = mapped_column(Integer, nullable=False)
+    rounding: Mapped[int] = mapped_column(Integer, nullable=False)
+    cells: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    suppressed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    method: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ReleaseCell(Base):
+    """One published number. ``scope`` is a path in the hierarchy ("" for the whole system,
+    "ORG", "ORG/setting", "ORG/setting/staff_group"); ``status`` is shown, zero or suppressed
+    (``value`` is then None and pages show [c])."""
+
+    __tablename__ = "release_cells"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    table: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditEntry(Base):
+    """Who did what to which release or action: exports, approvals, publications, deletions.
+    Staff are named (they act in their role); the time is kept to the minute, like accounts."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at_minute: Mapped[int] = mapped_column(Integer, nullable=False, index=True)  # minutes since the epoch
+    actor: Mapped[str] = mapped_column(String(320), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    target: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str | None] = mapped_column(String(300))
 
 
 class Inbox(InboxMixin, Base):

@@ -11,6 +11,7 @@ from .models import FollowUp, Report
 
 
 def store_redacted(session: Session, event: Event) -> None:
+    """Keep a report's coded answers and themes; its redacted text is not stored here."""
     payload = event.payload
     report_id = str(payload["report_id"])
     if session.get(Report, report_id) is not None:
@@ -21,11 +22,7 @@ def store_redacted(session: Session, event: Event) -> None:
             id=report_id,
             submitted_week=payload["submitted_week"],
             themes=list(payload["themes"]),
-            entity_counts=dict(payload["entity_counts"]),
-            redacted_text=payload["redacted_text"],
-            redacted_help=payload.get("redacted_help"),
-            risk_score=payload["risk"]["score"],
-            needs_review=payload["risk"]["needs_review"],
+            organisation=details.get("organisation"),
             **{key: details.get(key) for key in DETAIL_FIELDS},
         )
     )
@@ -41,9 +38,7 @@ def store_follow_up(session: Session, event: Event) -> None:
             id=follow_up_id,
             report_id=str(payload["report_id"]),
             added_week=payload["added_week"],
-            redacted_text=payload["redacted_text"],
             themes=list(payload["themes"]),
-            needs_review=payload["risk"]["needs_review"],
         )
     )
 
