@@ -72,8 +72,15 @@ def _config(chart: Any) -> Any:
     return (
         chart.configure(font=FONT, background="white", padding=8)
         .configure_view(stroke=None)
-        .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=13, titleFontSize=13,
-                        titleFontWeight="normal", domainColor=DARK_GREY, tickColor=DARK_GREY)
+        .configure_axis(
+            labelColor=TEXT,
+            titleColor=TEXT,
+            labelFontSize=13,
+            titleFontSize=13,
+            titleFontWeight="normal",
+            domainColor=DARK_GREY,
+            tickColor=DARK_GREY,
+        )
     )
 
 
@@ -128,6 +135,7 @@ def bar_chart(
     if keep_order:
         ordered = list(bars)
     else:
+
         def weight(bar: Bar) -> tuple[int, int, int]:
             rank = 0 if bar.status == SHOWN else 1 if bar.status == SUPPRESSED else 2
             return (bar.label in last, rank, -(bar.value or 0))
@@ -136,18 +144,25 @@ def bar_chart(
     rows = []
     for bar in ordered:
         suppressed = bar.status == SUPPRESSED or bar.value is None
-        rows.append({
-            "label": bar.label,
-            "length": k if suppressed else bar.value,
-            "text": bar.text,
-            "fill": _hatch(chart_id) if suppressed else DARK_BLUE,
-        })
-    labels = [row["label"] for row in rows]
+        rows.append(
+            {
+                "label": bar.label,
+                "length": k if suppressed else bar.value,
+                "text": bar.text,
+                "fill": _hatch(chart_id) if suppressed else DARK_BLUE,
+            }
+        )
+    labels = [bar.label for bar in ordered]
     base = alt.Chart(alt.Data(values=rows))
-    y = alt.Y("label:N", sort=labels, title=None,
-              axis=alt.Axis(labelLimit=300, ticks=False, domain=False, labelPadding=6))
-    x = alt.X("length:Q", title=axis_title, scale=alt.Scale(zero=True, nice=True),
-              axis=alt.Axis(format="d", tickMinStep=5, grid=True, gridColor="#E8EDEE"))
+    y = alt.Y(
+        "label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=300, ticks=False, domain=False, labelPadding=6)
+    )
+    x = alt.X(
+        "length:Q",
+        title=axis_title,
+        scale=alt.Scale(zero=True, nice=True),
+        axis=alt.Axis(format="d", tickMinStep=5, grid=True, gridColor="#E8EDEE"),
+    )
     chart = alt.layer(
         base.mark_bar(stroke=DARK_BLUE, strokeWidth=1).encode(y=y, x=x, fill=alt.Fill("fill:N", scale=None)),
         base.mark_text(align="left", dx=5, fontSize=13, color=TEXT).encode(y=y, x=x, text="text:N"),
@@ -196,13 +211,18 @@ def pair_heatmap(
             fill, ink = SEQUENTIAL[step], TEXT if step == 0 else "white"
         cells.append({"row": row, "col": col, "fill": fill, "ink": ink, "text": bar.text})
     base = alt.Chart(alt.Data(values=cells))
-    x = alt.X("col:N", sort=order, title=None,
-              axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelLimit=220, ticks=False, domain=False))
+    x = alt.X(
+        "col:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelLimit=220, ticks=False, domain=False),
+    )
     y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, ticks=False, domain=False))
     chart = alt.layer(
         base.mark_rect(stroke=DARK_GREY, strokeWidth=0.5).encode(x=x, y=y, fill=alt.Fill("fill:N", scale=None)),
-        base.mark_text(fontSize=12, fontWeight="bold").encode(x=x, y=y, text="text:N",
-                                                               color=alt.Color("ink:N", scale=None)),
+        base.mark_text(fontSize=12, fontWeight="bold").encode(
+            x=x, y=y, text="text:N", color=alt.Color("ink:N", scale=None)
+        ),
     ).properties(width=alt.Step(46), height=alt.Step(34))
     hidden = sum(1 for b in pairs.values() if b.status == SUPPRESSED or b.value is None)
     words = [
@@ -240,6 +260,7 @@ def upset(
 ) -> str:
     """Bars for each exact combination of characteristics (largest first, the folded "other"
     last) over a matrix of dots saying which characteristics each combination holds."""
+
     def weight(combo: Combination) -> tuple[int, int, int]:
         rank = 0 if combo.bar.status == SHOWN else 1 if combo.bar.status == SUPPRESSED else 2
         return (not combo.members, rank, -(combo.bar.value or 0))
@@ -252,8 +273,14 @@ def upset(
     bars, dots, links = [], [], []
     for key, combo in zip(keys, ordered, strict=True):
         suppressed = combo.bar.status == SUPPRESSED or combo.bar.value is None
-        bars.append({"key": key, "length": k if suppressed else combo.bar.value, "text": combo.bar.text,
-                     "fill": _hatch(chart_id) if suppressed else DARK_BLUE})
+        bars.append(
+            {
+                "key": key,
+                "length": k if suppressed else combo.bar.value,
+                "text": combo.bar.text,
+                "fill": _hatch(chart_id) if suppressed else DARK_BLUE,
+            }
+        )
         for code in used:
             dots.append({"key": key, "set": names[code], "fill": DARK_BLUE if code in combo.members else LIGHT_GREY})
         inside = [names[code] for code in used if code in combo.members]
@@ -262,21 +289,36 @@ def upset(
     others = [key for key, combo in zip(keys, ordered, strict=True) if not combo.members]
     label_expr = " || ".join(f"datum.value == '{key}'" for key in others) or "false"
     x_top = alt.X("key:N", sort=keys, title=None, axis=None)
-    x_low = alt.X("key:N", sort=keys, title=None,
-                  axis=alt.Axis(labelExpr=f"({label_expr}) ? 'Other' : ''", ticks=False, domain=False, labelAngle=0))
+    x_low = alt.X(
+        "key:N",
+        sort=keys,
+        title=None,
+        axis=alt.Axis(labelExpr=f"({label_expr}) ? 'Other' : ''", ticks=False, domain=False, labelAngle=0),
+    )
     top = alt.Chart(alt.Data(values=bars))
-    y_bar = alt.Y("length:Q", title="Reports", scale=alt.Scale(zero=True, nice=True),
-                  axis=alt.Axis(format="d", tickMinStep=5, grid=True, gridColor="#E8EDEE"))
+    y_bar = alt.Y(
+        "length:Q",
+        title="Reports",
+        scale=alt.Scale(zero=True, nice=True),
+        axis=alt.Axis(format="d", tickMinStep=5, grid=True, gridColor="#E8EDEE"),
+    )
     upper = alt.layer(
         top.mark_bar(stroke=DARK_BLUE, strokeWidth=1).encode(x=x_top, y=y_bar, fill=alt.Fill("fill:N", scale=None)),
         top.mark_text(dy=-7, fontSize=12, color=TEXT).encode(x=x_top, y=y_bar, text="text:N"),
     ).properties(width=alt.Step(40), height=180)
     y_set = alt.Y("set:N", sort=set_order, title=None, axis=alt.Axis(ticks=False, domain=False, labelLimit=220))
-    layers = [alt.Chart(alt.Data(values=dots)).mark_circle(size=150, opacity=1).encode(
-        x=x_low, y=y_set, fill=alt.Fill("fill:N", scale=None))]
+    layers = [
+        alt.Chart(alt.Data(values=dots))
+        .mark_circle(size=150, opacity=1)
+        .encode(x=x_low, y=y_set, fill=alt.Fill("fill:N", scale=None))
+    ]
     if links:
-        layers.insert(0, alt.Chart(alt.Data(values=links)).mark_rule(strokeWidth=3, color=DARK_BLUE).encode(
-            x=x_low, y=alt.Y("low:N", sort=set_order, title=None), y2="high:N"))
+        layers.insert(
+            0,
+            alt.Chart(alt.Data(values=links))
+            .mark_rule(strokeWidth=3, color=DARK_BLUE)
+            .encode(x=x_low, y=alt.Y("low:N", sort=set_order, title=None), y2="high:N"),
+        )
     lower = alt.layer(*layers).properties(width=alt.Step(40), height=alt.Step(24))
     chart = alt.vconcat(upper, lower, spacing=4).resolve_scale(x="shared")
 
@@ -301,25 +343,45 @@ def xmr_chart(labels: Sequence[str], result: spc.XmR, *, chart_id: str, title: s
     triangles (pointing up for a high or rising signal, down for a low or falling one)
     instead of dark blue circles."""
     special, directions = result.special, result.directions
-    points, gaps = [], []
+    points: list[dict[str, Any]] = []
+    gaps: list[dict[str, Any]] = []
     for label, value, rules, direction in zip(labels, result.values, special, directions, strict=True):
         if value is None:
             gaps.append({"q": label, "y": 0, "text": SUPPRESSED_MARK})
             points.append({"q": label, "y": None})
             continue
         shape = ("triangle-up" if direction > 0 else "triangle-down") if rules else "circle"
-        points.append({"q": label, "y": value, "fill": ORANGE if rules else DARK_BLUE, "shape": shape,
-                       "size": 140 if rules else 70})
+        points.append(
+            {
+                "q": label,
+                "y": value,
+                "fill": ORANGE if rules else DARK_BLUE,
+                "shape": shape,
+                "size": 140 if rules else 70,
+            }
+        )
     x = alt.X("q:N", sort=list(labels), title=None, axis=alt.Axis(labelAngle=-40, labelAlign="right"))
     y_scale = alt.Scale(zero=True, nice=True)
     base = alt.Chart(alt.Data(values=points))
     layers = [
         base.mark_line(color=DARK_BLUE, strokeWidth=2).encode(
-            x=x, y=alt.Y("y:Q", title="Reports (rounded to the nearest 5)", scale=y_scale,
-                         axis=alt.Axis(format="d", grid=True, gridColor="#E8EDEE"))),
-        base.transform_filter("datum.y != null").mark_point(filled=True, opacity=1).encode(
-            x=x, y="y:Q", fill=alt.Fill("fill:N", scale=None), shape=alt.Shape("shape:N", scale=None),
-            size=alt.Size("size:Q", scale=None)),
+            x=x,
+            y=alt.Y(
+                "y:Q",
+                title="Reports (rounded to the nearest 5)",
+                scale=y_scale,
+                axis=alt.Axis(format="d", grid=True, gridColor="#E8EDEE"),
+            ),
+        ),
+        base.transform_filter("datum.y != null")
+        .mark_point(filled=True, opacity=1)
+        .encode(
+            x=x,
+            y="y:Q",
+            fill=alt.Fill("fill:N", scale=None),
+            shape=alt.Shape("shape:N", scale=None),
+            size=alt.Size("size:Q", scale=None),
+        ),
     ]
     lines = []
     if result.mean is not None:
@@ -332,19 +394,29 @@ def xmr_chart(labels: Sequence[str], result: spc.XmR, *, chart_id: str, title: s
         for dash in ([1, 0], [6, 4]):
             chosen = [line for line in lines if line["dash"] == dash]
             if chosen:
-                layers.append(alt.Chart(alt.Data(values=chosen)).mark_rule(
-                    color=DARK_GREY, strokeWidth=1.5, strokeDash=dash).encode(y="y:Q"))
-        rules = alt.Chart(alt.Data(values=lines))
-        layers.append(rules.mark_text(align="left", dx=4, fontSize=12, color=TEXT, x="width").encode(
-            y="y:Q", text="name:N"))
+                layers.append(
+                    alt.Chart(alt.Data(values=chosen))
+                    .mark_rule(color=DARK_GREY, strokeWidth=1.5, strokeDash=dash)
+                    .encode(y="y:Q")
+                )
+        names = alt.Chart(alt.Data(values=lines))
+        layers.append(
+            names.mark_text(align="left", dx=4, fontSize=12, color=TEXT, x="width").encode(y="y:Q", text="name:N")
+        )
     if gaps:
-        layers.append(alt.Chart(alt.Data(values=gaps)).mark_text(dy=-8, fontSize=12, color=TEXT).encode(
-            x=x, y="y:Q", text="text:N"))
+        layers.append(
+            alt.Chart(alt.Data(values=gaps))
+            .mark_text(dy=-8, fontSize=12, color=TEXT)
+            .encode(x=x, y="y:Q", text="text:N")
+        )
     chart = alt.layer(*layers).properties(width=max(220, 44 * len(labels)), height=240)
 
     present = [v for v in result.values if v is not None]
-    words = [f"Line chart of reports in each of {len(labels)} quarters, from {labels[0]} to {labels[-1]}."
-             if labels else "Line chart with no quarters."]
+    words = [
+        f"Line chart of reports in each of {len(labels)} quarters, from {labels[0]} to {labels[-1]}."
+        if labels
+        else "Line chart with no quarters."
+    ]
     if result.mean is not None:
         words.append(f"The mean is {result.mean:,.1f}.")
     if result.upper is not None and result.lower is not None:
@@ -352,8 +424,11 @@ def xmr_chart(labels: Sequence[str], result: spc.XmR, *, chart_id: str, title: s
     flagged = sum(1 for rules in special if rules)
     words.append(
         f"{flagged} of {len(present)} quarters show special cause variation, drawn as orange triangles."
-        if flagged else "No quarter shows special cause variation."
+        if flagged
+        else "No quarter shows special cause variation."
     )
     if gaps:
-        words.append(f"{len(gaps)} quarters are suppressed: the line breaks there and they are marked {SUPPRESSED_MARK}.")
+        words.append(
+            f"{len(gaps)} quarters are suppressed: the line breaks there and they are marked {SUPPRESSED_MARK}."
+        )
     return _svg(chart, chart_id=chart_id, title=title, description=" ".join(words))

@@ -55,28 +55,61 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("characteristics", "Protected characteristics", ("characteristics",),
-          "What the behaviour related to, as the person reporting saw it. A report can name more than one "
-          "characteristic, so these counts add up to more than the number of reports."),
-    Topic("intersections", "Intersections of characteristics", (PAIRS, COMBINATIONS),
-          "Reports that named more than one characteristic: how often each pair was named together, and "
-          "the exact combinations people described."),
-    Topic("sources", "Who the behaviour came from", ("sources",),
-          "Who the person reporting said the behaviour came from. A report can name more than one source."),
+    Topic(
+        "characteristics",
+        "Protected characteristics",
+        ("characteristics",),
+        "What the behaviour related to, as the person reporting saw it. A report can name more than one "
+        "characteristic, so these counts add up to more than the number of reports.",
+    ),
+    Topic(
+        "intersections",
+        "Intersections of characteristics",
+        (PAIRS, COMBINATIONS),
+        "Reports that named more than one characteristic: how often each pair was named together, and "
+        "the exact combinations people described.",
+    ),
+    Topic(
+        "sources",
+        "Who the behaviour came from",
+        ("sources",),
+        "Who the person reporting said the behaviour came from. A report can name more than one source.",
+    ),
     Topic("setting", "Setting", ("setting",), "The kind of service where it happened."),
     Topic("staff-group", "Staff group", ("staff_group",), "The staff group of the person reporting."),
-    Topic("internationally-recruited", "Internationally recruited staff", ("internationally_recruited",),
-          "Whether the person reporting was recruited from overseas."),
-    Topic("experience", "Experienced or witnessed", ("experience",),
-          "Whether the person reporting experienced the behaviour, saw it happen to someone else, or both."),
+    Topic(
+        "internationally-recruited",
+        "Internationally recruited staff",
+        ("internationally_recruited",),
+        "Whether the person reporting was recruited from overseas.",
+    ),
+    Topic(
+        "experience",
+        "Experienced or witnessed",
+        ("experience",),
+        "Whether the person reporting experienced the behaviour, saw it happen to someone else, or both.",
+    ),
     Topic("impact", "Impact", ("impact",), "How much the person reporting said it affected them."),
-    Topic("raised-formally", "Raised formally", ("raised_formally",),
-          "Whether the person reporting had also raised it through a formal route."),
-    Topic("themes", "Themes", ("themes",),
-          "Themes found in what people wrote, tagged when the text was redacted. A report can carry several "
-          "themes, or none."),
-    Topic("organisations", "Organisations", ("organisation",),
-          "Reports by the organisation the person reporting chose.", system_only=True),
+    Topic(
+        "raised-formally",
+        "Raised formally",
+        ("raised_formally",),
+        "Whether the person reporting had also raised it through a formal route.",
+    ),
+    Topic(
+        "themes",
+        "Themes",
+        ("themes",),
+        "Themes found in what people wrote, tagged when the text was redacted. A report can carry several "
+        "themes, or none.",
+    ),
+    Topic(
+        "organisations",
+        "Organisations",
+        ("organisation",),
+        "Reports by the organisation the person reporting chose.",
+        system_only=True,
+    ),
 )
 TOPIC_BY_SLUG = {topic.slug: topic for topic in TOPICS}
 
@@ -280,8 +313,7 @@ def combinations_table(cells: dict[str, dict[str, Count]]) -> Table:
             if len(named) > 1:
                 label = ", ".join(named[:-1]) + " and " + named[-1]
         rows.append(Row(category, label, found[category], percent(found[category], total_of(cells))))
-    return Table(COMBINATIONS, TABLE_TITLES[COMBINATIONS], rows, "Share of reports",
-                 sum(r.count.hidden for r in rows))
+    return Table(COMBINATIONS, TABLE_TITLES[COMBINATIONS], rows, "Share of reports", sum(r.count.hidden for r in rows))
 
 
 # -- the headline: this period against the same period a year earlier ----------------------
@@ -315,13 +347,15 @@ def compare(now: Count, earlier_release: Release | None, earlier: Count | None) 
         return None
     label = period_span(earlier_release)
     if now.number is None or earlier.number is None:
-        return Comparison(label, earlier, words=(
-            "One of the two figures is suppressed, so the two periods cannot be compared.",
-        ))
+        return Comparison(
+            label, earlier, words=("One of the two figures is suppressed, so the two periods cannot be compared.",)
+        )
     if earlier.number == 0:
-        return Comparison(label, earlier, words=(
-            "There were no reports in the same period a year earlier, so no ratio can be given.",
-        ))
+        return Comparison(
+            label,
+            earlier,
+            words=("There were no reports in the same period a year earlier, so no ratio can be given.",),
+        )
     ratio, low, high = ratio_interval(now.number, earlier.number)
     words = [
         f"That is {ratio:.2f} times the number a year earlier. The 95% interval for this ratio runs from "

@@ -83,8 +83,11 @@ class _Writer:
                 self.add(scope, table, category, "shown", rounded(value))
 
     def add(self, scope: str, table: str, category: str, status: str, value: int | None) -> None:
-        self.session.add(ReleaseCell(release_id=self.made.release_id, scope=scope, table=table,
-                                     category=category, status=status, value=value))
+        self.session.add(
+            ReleaseCell(
+                release_id=self.made.release_id, scope=scope, table=table, category=category, status=status, value=value
+            )
+        )
         self.cells += 1
         self.suppressed += status == "suppressed"
 
@@ -104,9 +107,16 @@ def add_release(
     the system total's status (e.g. "suppressed", for a gap in the trend)."""
     organisations = {"DEMO1": 63, "DEMO2": 41, "DEMO3": 8} if organisations is None else organisations
     ends_on = quarter_end(starts_on) if kind == QUARTER else quarter_start(starts_on, -4) - dt.timedelta(days=1)
-    release = Release(kind=kind, starts_on=starts_on, ends_on=ends_on, publish_on=publish_on,
-                      built_on=min(publish_on, ends_on + dt.timedelta(days=1)), k=k, rounding=5,
-                      method="primary below k, complementary to protect totals")
+    release = Release(
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        publish_on=publish_on,
+        built_on=min(publish_on, ends_on + dt.timedelta(days=1)),
+        k=k,
+        rounding=5,
+        method="primary below k, complementary to protect totals",
+    )
     session.add(release)
     session.flush()
     made = Made(release.id, {"": sum(organisations.values()), **organisations})
@@ -126,10 +136,19 @@ def add_release(
             writer.table(scope, table, dict(zip(codes, _split(total, weights), strict=True)), additive=True)
         for table, choices in MULTI.items():
             codes = [c.code for c in choices]
-            writer.table(scope, table, {c: (total * (9 - i % 9)) // 12 if i % 4 else 3 + i % 5
-                                        for i, c in enumerate(codes)}, additive=False)
-        pairs = {"race+sex": total // 3, "age+race": 7, "disability+sex": 0, "race+religion_belief": total // 4,
-                 "age+sex": 4}
+            writer.table(
+                scope,
+                table,
+                {c: (total * (9 - i % 9)) // 12 if i % 4 else 3 + i % 5 for i, c in enumerate(codes)},
+                additive=False,
+            )
+        pairs = {
+            "race+sex": total // 3,
+            "age+race": 7,
+            "disability+sex": 0,
+            "race+religion_belief": total // 4,
+            "age+sex": 4,
+        }
         writer.table(scope, "characteristic_pairs", pairs, additive=False)
         combos = {"race": total // 2, "race+sex": total // 5, "religion_belief": 9, "other": total // 6}
         writer.table(scope, "characteristic_combinations", combos, additive=True)

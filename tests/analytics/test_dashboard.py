@@ -19,8 +19,12 @@ SYSTEM_LEAD = {"name": "Sam System", "email": "sam@example.nhs.uk", "roles": ["l
 
 
 def lead(scope: str) -> dict:
-    return {"name": f"Lee {scope}", "email": f"lee.{scope.lower()}@example.nhs.uk", "roles": ["lead"],
-            "lead_scope": scope}
+    return {
+        "name": f"Lee {scope}",
+        "email": f"lee.{scope.lower()}@example.nhs.uk",
+        "roles": ["lead"],
+        "lead_scope": scope,
+    }
 
 
 @pytest.fixture
@@ -59,14 +63,19 @@ def assert_no_hidden_value(page: str, made) -> None:
 def two_years(app):
     """This quarter's release, the same quarter a year earlier, and one still waiting."""
     latest = write(app, starts_on=quarter_start(TODAY, 1), publish_on=YESTERDAY)
-    earlier = write(app, starts_on=quarter_start(TODAY, 5), publish_on=YESTERDAY - dt.timedelta(days=365),
-                    organisations={"DEMO1": 30, "DEMO2": 25, "DEMO3": 6})
+    earlier = write(
+        app,
+        starts_on=quarter_start(TODAY, 5),
+        publish_on=YESTERDAY - dt.timedelta(days=365),
+        organisations={"DEMO1": 30, "DEMO2": 25, "DEMO3": 6},
+    )
     waiting = write(app, starts_on=quarter_start(TODAY, 0), publish_on=TODAY + dt.timedelta(days=100))
     return latest, earlier, waiting
 
 
 def test_a_system_lead_sees_the_headline_against_a_year_earlier_and_may_pick_any_organisation_with_figures(
-        app, provider, two_years):
+    app, provider, two_years
+):
     latest, earlier, waiting = two_years
     client = signed_in(app, provider, SYSTEM_LEAD)
     page = text_of(client.get("/"))
@@ -101,11 +110,14 @@ def test_a_topic_page_has_a_chart_a_table_with_c_and_the_disclosure_note(app, pr
     client = signed_in(app, provider, SYSTEM_LEAD)
     page = text_of(client.get(f"/topics/characteristics?release={latest.release_id}&scope=system"))
     figure = page.split('<figure class="app-figure" id="chart-characteristics-figure">', 1)[1].split("</figure>")[0]
-    assert '<svg' in figure and 'role="img"' in figure and "<figcaption>" in page
+    assert "<svg" in figure and 'role="img"' in figure and "<figcaption>" in page
     hidden = [cat for (scope, table, cat) in latest.hidden if scope == "" and table == "characteristics"]
     assert hidden
-    rows = re.findall(r'<th scope="row" class="nhsuk-table__header app-row-header">([^<]+)</th>\s*'
-                      r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">([^<]+)</td>', figure)
+    rows = re.findall(
+        r'<th scope="row" class="nhsuk-table__header app-row-header">([^<]+)</th>\s*'
+        r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">([^<]+)</td>',
+        figure,
+    )
     assert dict(rows)["Age"] == "[c]" and dict(rows)["Race"] != "[c]"
     assert f"k = 10, counts rounded to the nearest 5, {len(hidden)} cells suppressed in this table." in figure
     assert_no_hidden_value(page, latest)
@@ -115,9 +127,25 @@ def test_no_page_shows_a_suppressed_cells_true_value(app, provider, two_years):
     latest, _earlier, _waiting = two_years
     client = signed_in(app, provider, SYSTEM_LEAD)
     for scope in ("system", "DEMO1", "DEMO2"):
-        for path in ("/", "/trend", *(f"/topics/{slug}" for slug in (
-                "characteristics", "intersections", "sources", "setting", "staff-group", "internationally-recruited",
-                "experience", "impact", "raised-formally", "themes"))):
+        for path in (
+            "/",
+            "/trend",
+            *(
+                f"/topics/{slug}"
+                for slug in (
+                    "characteristics",
+                    "intersections",
+                    "sources",
+                    "setting",
+                    "staff-group",
+                    "internationally-recruited",
+                    "experience",
+                    "impact",
+                    "raised-formally",
+                    "themes",
+                )
+            ),
+        ):
             page = text_of(client.get(f"{path}?release={latest.release_id}&scope={scope}"))
             assert_no_hidden_value(page, latest)
     page = text_of(client.get(f"/topics/organisations?release={latest.release_id}&scope=system"))
@@ -132,7 +160,7 @@ def test_intersections_show_the_heatmap_and_upset_views(app, provider, two_years
     assert 'id="chart-characteristic-pairs-figure"' in page and 'id="chart-characteristic-combinations-figure"' in page
     assert "Race and Sex" in page and "Religion or belief only" in page
     assert "Every other combination" in page
-    assert 'url(#chart-characteristic-pairs-hatch)' in page  # suppressed pairs drawn hatched
+    assert "url(#chart-characteristic-pairs-hatch)" in page  # suppressed pairs drawn hatched
 
 
 def test_an_organisation_lead_sees_only_their_organisation(app, provider, two_years):
@@ -144,8 +172,12 @@ def test_an_organisation_lead_sees_only_their_organisation(app, provider, two_ye
     assert options(page, "scope") == []  # nothing else to choose
     assert "All organisations" not in page and "Riverside" not in page
     assert "/topics/organisations" not in page  # a system-only breakdown
-    for refused in ("/?scope=DEMO2", "/?scope=system", "/topics/impact?scope=DEMO2",
-                    f"/trend?scope=system&release={latest.release_id}"):
+    for refused in (
+        "/?scope=DEMO2",
+        "/?scope=system",
+        "/topics/impact?scope=DEMO2",
+        f"/trend?scope=system&release={latest.release_id}",
+    ):
         response = client.get(refused)
         assert response.status_code == 403, refused
         assert "covers Northfield Hospitals NHS Foundation Trust (demo) only" in response.get_data(as_text=True)
@@ -161,14 +193,24 @@ def test_an_organisation_below_the_floor_gets_an_explanation_not_figures(app, pr
 
 def test_before_any_release_is_published_the_page_says_so_and_when(app, provider):
     with unit_of_work(app.extensions["portal"]["sessions"]) as session:  # report rows are never read
-        session.add(Report(id="00000000-0000-0000-0000-000000000001", submitted_week=dt.date(2026, 1, 5),
-                           characteristics=["race"], sources=[], themes=[]))
+        session.add(
+            Report(
+                id="00000000-0000-0000-0000-000000000001",
+                submitted_week=dt.date(2026, 1, 5),
+                characteristics=["race"],
+                sources=[],
+                themes=[],
+            )
+        )
     client = signed_in(app, provider, SYSTEM_LEAD)
     page = text_of(client.get("/"))
     assert "No figures have been published yet" in page
     assert "once a full calendar quarter of reports has ended" in page
-    assert client.get("/api/v1/stats").get_json() == {"release": None, "reports": None,
-                                                      "message": "No release has been published yet."}
+    assert client.get("/api/v1/stats").get_json() == {
+        "release": None,
+        "reports": None,
+        "message": "No release has been published yet.",
+    }
     publish_on = TODAY + dt.timedelta(days=30)
     write(app, starts_on=quarter_start(TODAY, 1), publish_on=publish_on)
     for path in ("/", "/trend", "/topics/themes"):
@@ -189,18 +231,25 @@ def test_the_trend_marks_special_causes_and_treats_a_suppressed_quarter_as_a_gap
     totals = [40, 42, 44, 41, 43, 40, None, 42, 44, 41, 120]
     for back, total in zip(range(len(totals), 0, -1), totals, strict=True):
         orgs = {"DEMO1": total or 30}
-        write(app, starts_on=quarter_start(TODAY, back), publish_on=YESTERDAY, organisations=orgs,
-              total_status="suppressed" if total is None else None)
+        write(
+            app,
+            starts_on=quarter_start(TODAY, back),
+            publish_on=YESTERDAY,
+            organisations=orgs,
+            total_status="suppressed" if total is None else None,
+        )
     client = signed_in(app, provider, SYSTEM_LEAD)
     page = text_of(client.get("/trend"))
-    assert '<svg' in page and 'id="chart-trend-title"' in page
+    assert "<svg" in page and 'id="chart-trend-title"' in page
     findings = page.split('data-testid="findings"', 1)[1].split("</ul>")[0]
     assert findings.count("<li>") == 1 and "above the upper process limit" in findings
     last, gap = quarter_start(TODAY, 1), quarter_start(TODAY, 5)
     assert f"{last:%b}-" in findings  # named by its quarter
     rows = dict(re.findall(r'app-row-header">([^<]+)</th>\s*<td[^>]*>([^<]+)</td>', page))
     assert len(rows) == len(totals)
-    assert [label for label, value in rows.items() if value == "[c]"] == [f"{gap:%b}-{quarter_start(gap, -1) - dt.timedelta(days=1):%b %Y}"]
+    assert [label for label, value in rows.items() if value == "[c]"] == [
+        f"{gap:%b}-{quarter_start(gap, -1) - dt.timedelta(days=1):%b %Y}"
+    ]
     assert "Gap: suppressed" in page and "1 cell suppressed in this table" in page
     # The same quarters for the one organisation with figures: its total was published every time.
     page = text_of(client.get("/trend?scope=DEMO1"))

@@ -150,7 +150,7 @@ def test_keyboard_only_admin_invites_a_lead_who_enrols_and_reaches_analytics(sta
     # Single sign-on: analytics signs them in through accounts without asking again.
     page.goto(staff_site.analytics + "/")
     assert page.url.startswith(staff_site.analytics), page.url
-    assert heading(page) == "Reports received"
+    assert heading(page) == "No figures have been published yet"
     assert "Lee Lead" in page.locator("header").inner_text()
     axe(page, "analytics home")
 
