@@ -1,12 +1,13 @@
 """Analytics' own tables: the coded answers of each report (never any free text), the releases
-built from them (counts protected at small numbers, the only thing any page reads), and the
-audit of what leads did with them."""
+built from them (counts protected at small numbers, the only thing any page reads), the
+reduction targets and survey benchmarks leads set beside them, and the audit of what leads
+did."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
@@ -101,6 +102,71 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     target: Mapped[str] = mapped_column(String(200), nullable=False)
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+# What a target measures.
+OVERALL = "overall"  # every report in the scope
+CHARACTERISTIC = "characteristic"  # reports naming one protected characteristic
+THEME = "theme"  # reports tagged with one theme
+
+
+class Target(Base):
+    """A lead's aim to see fewer reports of something by a date (docs/targets.md).
+
+    The baseline is the published 12-month release starting on ``baseline_starts_on``
+    (a period, not a release id, so a rebuilt release for the same months still counts).
+    ``scope`` is "" for the whole system or an organisation code, as in release cells."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    measure: Mapped[str] = mapped_column(String(16), nullable=False)
+    code: Mapped[str] = mapped_column(String(40), nullable=False, default="")  # taxonomy code; "" for overall
+    baseline_starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    reduction: Mapped[int] = mapped_column(Integer, nullable=False)  # whole percent, 1 to 99
+    target_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    changed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+# Kinds of benchmark upload.
+STAFF_SURVEY = "staff_survey"  # the NHS Staff Survey organisational results workbook
+WRES = "wres"  # Workforce Race Equality Standard indicators 5 to 8, as a tidy CSV
+
+
+class BenchmarkUpload(Base):
+    """One uploaded file of published survey figures. ``scope`` is the uploading lead's
+    scope ("system" or an organisation code): who may later delete it."""
+
+    __tablename__ = "benchmark_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    scope: Mapped[str] = mapped_column(String(32), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    uploaded_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    figures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+
+
+class BenchmarkFigure(Base):
+    """One published percentage: of ``base`` staff who answered, ``percent`` said yes (or at
+    least once). ``percent`` and ``base`` are None where the source withheld them."""
+
+    __tablename__ = "benchmark_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("benchmark_uploads.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    org_code: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(String(60), nullable=False)
+    measure: Mapped[str] = mapped_column(String(60), nullable=False)
+    group_label: Mapped[str] = mapped_column(String(120), nullable=False)
+    percent: Mapped[float | None] = mapped_column(Float)
+    base: Mapped[int | None] = mapped_column(Integer)
 
 
 class Inbox(InboxMixin, Base):
