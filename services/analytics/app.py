@@ -7,6 +7,7 @@ from flask import Flask
 from portal_common.signin import install_signin
 from portal_common.staff_web import staff_app
 
+from . import benchmark_views, target_views
 from .models import StaffSession
 from .settings import AnalyticsWebSettings
 from .views import api, pages
@@ -19,4 +20,6 @@ def create_app(settings: AnalyticsWebSettings) -> Flask:
     install_signin(app, settings, session_model=StaffSession)
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(target_views.bp)
+    app.register_blueprint(benchmark_views.bp)
     return app

@@ -30,6 +30,8 @@ SAMPLE_ARGS = {
     "account_id": "no-such-account",
     "token_hash": "0" * 64,
     "token": "not-a-real-invitation-link",
+    "target_id": "0",
+    "upload_id": "0",
 }
 STATIC_FILES = {"static": "intake.css", "staff_ui.static": "staff.css"}
 
