@@ -146,6 +146,13 @@ def _detail(target: Target) -> str:
     )
 
 
+def _grouped(choices: list[targets.MeasureChoice]) -> list[tuple[str, list[targets.MeasureChoice]]]:
+    groups: dict[str, list[targets.MeasureChoice]] = {}
+    for choice in choices:
+        groups.setdefault(choice.group, []).append(choice)
+    return list(groups.items())
+
+
 def _form_page(form: TargetForm, releases: list[Release], staff: StaffUser, target: Target | None):
     scopes = [(targets.scope_parameter(s), published.scope_label(s, _names())) for s in access.scopes_for(staff)]
     return render_template(
@@ -153,7 +160,7 @@ def _form_page(form: TargetForm, releases: list[Release], staff: StaffUser, targ
         form=form,
         target=target,
         releases=[(r.id, published.period_label(r)) for r in releases],
-        choices=targets.measure_choices(),
+        choices=_grouped(targets.measure_choices()),
         scopes=scopes,
         system_lead=access.is_system_lead(staff),
         reduction_help=targets.CAUTION,
