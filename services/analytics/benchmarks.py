@@ -110,7 +110,9 @@ def wilson_interval(percent: float, base: int, confidence: float = 0.95) -> tupl
     scale = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / scale
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / scale
-    return max(0.0, 100 * (centre - half)), min(100.0, 100 * (centre + half))
+    low = 0.0 if p <= 0 else max(0.0, 100 * (centre - half))
+    high = 100.0 if p >= 1 else min(100.0, 100 * (centre + half))
+    return low, high
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,8 @@ def _answers(block: Block, header: list[str], sheet: str, found: Found) -> dict[
             problems.append(f"a {words} column")
     if problems:
         found.errors.append(
-            f"Question {block.question} ({WHAT[block.question]}) in sheet '{sheet}' has no "
-            + " and no ".join(problems)
+            f"Question {block.question} ({WHAT[block.question]}) in sheet '{sheet}' lacks "
+            + " and ".join(problems)
             + " under its heading."
         )
         return None

@@ -148,7 +148,10 @@ def test_a_refused_form_says_what_is_wrong_and_keeps_what_was_typed(app, provide
     assert "There is a problem" in page and "<title>Error: Set a target" in page
     assert 'href="#reduction">Enter the reduction as a whole number from 1 to 99' in page
     assert 'href="#target_date-day">The target date must be a real date' in page
-    assert 'value="abc"' in page and 'id="target_date-day" name="target_date-day" type="text" inputmode="numeric" value="31"' in page
+    assert (
+        'value="abc"' in page
+        and 'id="target_date-day" name="target_date-day" type="text" inputmode="numeric" value="31"' in page
+    )
     assert '<option value="characteristic:race" selected>' in page
     assert '<option value="DEMO2" selected>' in page
     assert f'<option value="{baseline.release_id}" selected>' in page
@@ -209,7 +212,9 @@ def test_an_organisation_lead_works_only_on_their_organisations_targets(app, pro
     assert f'id="target-{ids[("DEMO2", "overall", "")]}"' not in listing
     token = csrf_token(form)
     for scope in ("system", "DEMO2"):
-        refused = lead.post("/targets/new", data={**form_for("overall", scope, baseline.release_id), "csrf_token": token})
+        refused = lead.post(
+            "/targets/new", data={**form_for("overall", scope, baseline.release_id), "csrf_token": token}
+        )
         assert refused.status_code == 403, scope
         assert "covers Northfield Hospitals NHS Foundation Trust (demo) only" in refused.get_data(as_text=True)
     for other in (ids[("", "overall", "")], ids[("DEMO2", "overall", "")]):
