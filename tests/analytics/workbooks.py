@@ -28,27 +28,22 @@ STEM_14 = (
     "In the last 12 months how many times have you personally experienced harassment, bullying or abuse at work from"
 )
 STEM_16 = "In the last 12 months have you personally experienced discrimination at work from"
+PUBLIC = "patients / service users, their relatives or other members of the public?"
+VIOLENCE = "In the last 12 months how many times have you personally experienced physical violence at work from"
+REPORTED = "The last time you experienced harassment, bullying or abuse at work, did you or a colleague report it?"
 QUESTIONS_14 = [
-    (
-        "Q13a",
-        "In the last 12 months how many times have you personally experienced physical violence at work from patients / service users, their relatives or other members of the public?",
-        FREQUENCY,
-    ),
-    ("Q14a", f"{STEM_14} patients / service users, their relatives or other members of the public?", FREQUENCY),
+    ("Q13a", f"{VIOLENCE} {PUBLIC}", FREQUENCY),
+    ("Q14a", f"{STEM_14} {PUBLIC}", FREQUENCY),
     ("Q14b", f"{STEM_14} managers?", FREQUENCY),
     ("Q14c", f"{STEM_14} other colleagues?", FREQUENCY),
-    (
-        "Q14d",
-        "The last time you experienced harassment, bullying or abuse at work, did you or a colleague report it?",
-        YES_NO,
-    ),
+    ("Q14d", REPORTED, YES_NO),
 ]
 QUESTIONS_16 = [
     ("Q15", "Does your organisation act fairly with regard to career progression / promotion?", YES_NO),
-    ("Q16a", f"{STEM_16} patients / service users, their relatives or other members of the public?", YES_NO),
+    ("Q16a", f"{STEM_16} {PUBLIC}", YES_NO),
     ("Q16b", f"{STEM_16} a manager / team leader or other colleagues?", YES_NO),
     ("Q16c", "On what grounds have you experienced discrimination?", GROUNDS),
-]  # fmt: skip
+]
 
 
 @dataclass
