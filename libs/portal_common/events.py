@@ -101,11 +101,56 @@ class ReportFollowupAddedV1(_Strict):
     added_week = fields.Date(required=True)
 
 
+_CHARACTERISTIC_CODES = sorted(taxonomy.codes(taxonomy.CHARACTERISTICS))
+# An organisation's code as the organisations list spells it (the list itself is configuration).
+ORGANISATION_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+ACTION_TITLE_MAX = 120
+ACTION_TEXT_MAX = 1000
+
+
+class ActionPublishedV1(_Strict):
+    """A "you said, we did" action leads have published: what staff raised (in the leads' own
+    words, never a report's text) and what was done, linked to themes and characteristics.
+    `organisation` is null for an action that covers every organisation."""
+
+    action_id = fields.UUID(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TITLE_MAX))
+    you_said = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TEXT_MAX))
+    we_did = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TEXT_MAX))
+    themes = fields.List(fields.String(validate=validate.OneOf(sorted(taxonomy.THEME_CODES))), required=True)
+    characteristics = fields.List(fields.String(validate=validate.OneOf(_CHARACTERISTIC_CODES)), required=True)
+    organisation = fields.String(required=True, allow_none=True, validate=validate.Regexp(ORGANISATION_CODE))
+    published_week = fields.Date(required=True)
+
+
+class ActionWithdrawnV1(_Strict):
+    """A published action is withdrawn: subscribers stop showing it."""
+
+    action_id = fields.UUID(required=True)
+
+
+class ReleasePublishedV1(_Strict):
+    """A release of protected counts has become visible to leads (its publication date has
+    come): the reports of that period are now part of a report to leads."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("quarter", "rolling_year")))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("ends_on is before starts_on", "ends_on")
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("report.submitted", 1): ReportSubmittedV1,
     ("report.redacted", 1): ReportRedactedV1,
     ("report.stored", 1): ReportStoredV1,
     ("report.followup_added", 1): ReportFollowupAddedV1,
+    ("action.published", 1): ActionPublishedV1,
+    ("action.withdrawn", 1): ActionWithdrawnV1,
+    ("release.published", 1): ReleasePublishedV1,
 }
 
 

@@ -16,6 +16,7 @@ from celery import Celery, Task
 from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError as BrokerError
 from marshmallow import ValidationError
+from pydantic import Field
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .db import TRANSIENT_DB_ERRORS, make_engine, make_session_factory, unit_of_work
 from .events import Event, derived_id, make_event, parse_message
 from .routing import Routing
-from .settings import BrokerSettings, DatabaseSettings
+from .settings import BrokerSettings, DatabaseSettings, shared
 
 log = logging.getLogger("portal.messaging")
 
@@ -132,6 +133,18 @@ class Publisher:
 
 class WorkerSettings(BrokerSettings, DatabaseSettings):
     """What a consuming worker reads: its broker and its own database."""
+
+
+class RelaySettings(WorkerSettings):
+    """What a service's outbox relay reads (it runs inside ``portal-relay``)."""
+
+    relay_interval: float = Field(
+        0.5,
+        ge=0.05,
+        le=60,
+        validation_alias=shared("PORTAL_RELAY_INTERVAL"),
+        description="Seconds between outbox relay passes.",
+    )
 
 
 @dataclass

@@ -8,7 +8,7 @@ from portal_common.db import unit_of_work
 from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
-from . import operations
+from . import action_pages, audit_pages, operations
 from .models import StaffSession
 from .settings import AnalyticsWebSettings
 
@@ -40,4 +40,6 @@ def create_app(settings: AnalyticsWebSettings) -> Flask:
     install_signin(app, settings, session_model=StaffSession)
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(action_pages.bp)
+    app.register_blueprint(audit_pages.bp)
     return app

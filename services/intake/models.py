@@ -82,6 +82,44 @@ class SentDraft(Base):
     sent_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
 
 
+class PublishedAction(Base):
+    """A "you said, we did" action analytics published: shown on the public page and on the
+    receipts of matching reports. Written by leads; holds no report's text."""
+
+    __tablename__ = "published_actions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the action's id in analytics
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    you_said: Mapped[str] = mapped_column(Text, nullable=False)
+    we_did: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    characteristics: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    organisation: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: every organisation
+    published_week: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    # Order of arrival, for "newest first" within a week (a counter, not a clock).
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class WithdrawnAction(Base):
+    """An action withdrawn after publication. Kept (its id only) so that its publication,
+    arriving late or again, cannot bring it back."""
+
+    __tablename__ = "withdrawn_actions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    withdrawn_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+
+
+class PublishedPeriod(Base):
+    """A period whose counts leads can now see (a release analytics has published)."""
+
+    __tablename__ = "published_periods"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -246,9 +246,18 @@ class StageSchema(Schema):
 
 
 class ActionSchema(Schema):
-    theme = fields.String()
+    """A "you said, we did" action leads published that answers the report's themes or
+    characteristics. Written by leads, in their own words."""
+
+    id = fields.String()
     title = fields.String()
-    description = fields.String()
+    you_said = fields.String(metadata={"description": "What staff raised, as leads summarised it"})
+    we_did = fields.String(metadata={"description": "What was done about it"})
+    themes = fields.List(fields.String())
+    characteristics = fields.List(fields.String())
+    organisation = fields.String(allow_none=True, metadata={"description": "null: every organisation"})
+    organisation_name = fields.String(allow_none=True)
+    published_week = fields.Date(metadata={"description": "The Monday of the week it was published"})
 
 
 class ReceiptSchema(Schema):

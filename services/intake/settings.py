@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 
-from portal_common.messaging import WorkerSettings
+from portal_common.messaging import RelaySettings, WorkerSettings
 from portal_common.settings import CipherSettings, DatabaseSettings, service_prefix, shared
 from portal_common.web import WebAppSettings
 
@@ -71,15 +71,11 @@ class IntakeWorkerSettings(WorkerSettings, IntakeDatabase):
     model_config = service_prefix(NAME)
 
 
-class IntakeRelaySettings(WorkerSettings, IntakeDatabase):
+class IntakeRelaySettings(RelaySettings, IntakeDatabase):
     """The relay: publishes the outbox and re-sends what was never confirmed."""
 
     model_config = service_prefix(NAME)
 
-    relay_interval: float = Field(
-        0.5, ge=0.05, le=60, validation_alias=shared("PORTAL_RELAY_INTERVAL"),
-        description="Seconds between outbox relay passes.",
-    )
     resend_interval: float = Field(
         120, ge=0.5, le=86400, validation_alias=shared("PORTAL_RESEND_INTERVAL"),
         description="Seconds between sweeps that re-publish reports not yet confirmed redacted and stored.",

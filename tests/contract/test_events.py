@@ -51,6 +51,22 @@ EXAMPLES = {
         "risk": {"score": 0.0, "reasons": [], "needs_review": False},
         "added_week": dt.date(2026, 11, 16),
     },
+    ("action.published", 1): {
+        "action_id": uuid.uuid4(),
+        "title": "Names in the rota system",
+        "you_said": "Colleagues' names were shortened or replaced because the rota system could not hold them.",
+        "we_did": "The rota system now takes full names, with a field for how to say them.",
+        "themes": ["names"],
+        "characteristics": ["race"],
+        "organisation": "DEMO1",
+        "published_week": dt.date(2026, 11, 16),
+    },
+    ("action.withdrawn", 1): {"action_id": uuid.uuid4()},
+    ("release.published", 1): {
+        "kind": "quarter",
+        "starts_on": dt.date(2026, 7, 1),
+        "ends_on": dt.date(2026, 9, 30),
+    },
 }
 
 
@@ -117,3 +133,36 @@ def test_derived_ids_are_stable_and_distinct():
     assert derived_id("report.redacted", "a") == derived_id("report.redacted", "a")
     assert derived_id("report.redacted", "a") != derived_id("report.redacted", "b")
     assert derived_id("report.redacted", "a") != derived_id("report.stored", "a")
+
+
+def test_an_action_for_every_organisation_has_a_null_organisation():
+    payload = {**EXAMPLES[("action.published", 1)], "organisation": None}
+    wire = json.loads(json.dumps(make_event("action.published", payload, "analytics").to_message()))
+    assert wire["payload"]["organisation"] is None
+    assert parse_message(wire).payload["organisation"] is None
+
+
+@pytest.mark.parametrize(
+    ("event_type", "changes", "field"),
+    [
+        ("action.published", {"themes": ["not_a_theme"]}, "themes"),
+        ("action.published", {"characteristics": ["favourite_colour"]}, "characteristics"),
+        ("action.published", {"title": ""}, "title"),
+        ("action.published", {"we_did": "x" * 1001}, "we_did"),
+        ("action.published", {"organisation": "no spaces allowed"}, "organisation"),
+        ("release.published", {"kind": "fortnight"}, "kind"),
+        ("release.published", {"ends_on": dt.date(2026, 6, 30)}, "ends_on"),
+    ],
+)
+def test_action_and_release_payloads_are_checked(event_type, changes, field):
+    with pytest.raises(ValidationError) as err:
+        make_event(event_type, {**EXAMPLES[(event_type, 1)], **changes}, "analytics")
+    assert field in err.value.messages
+
+
+def test_a_published_action_carries_no_report_fields():
+    message = make_event("action.published", EXAMPLES[("action.published", 1)], "analytics").to_message()
+    message["payload"]["report_id"] = str(uuid.uuid4())
+    with pytest.raises(ValidationError) as err:
+        parse_message(message)
+    assert "report_id" in err.value.messages

@@ -6,11 +6,13 @@ steps the worker and the relay take.
 - ``records``: the storage steps those actions are made of (a session in, nothing committed);
 - ``delivery``: what the backbone tells intake, and the re-send sweep;
 - ``events``: the events intake queues;
+- ``published``: what analytics publishes ("you said, we did" actions, release periods);
 - ``outcomes``: why an action did not happen.
 """
 
 from .delivery import RESEND_LIMIT, apply_redacted, apply_stored, sweep_unconfirmed
 from .events import week_start
+from .published import apply_action_published, apply_action_withdrawn, apply_release_published
 from .receipt import NoteAdded, add_note, look_up_receipt
 from .records import (
     FOLLOW_UPS_MAX,
@@ -31,7 +33,10 @@ __all__ = [
     "SentReport",
     "add_follow_up",
     "add_note",
+    "apply_action_published",
+    "apply_action_withdrawn",
     "apply_redacted",
+    "apply_release_published",
     "apply_stored",
     "check_report",
     "claim_draft",

@@ -14,15 +14,16 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from portal_common import organisations
 from portal_common.db import unit_of_work
 
 from .. import receipt_status
 from ..context import IntakeContext
-from ..models import Submission
+from ..models import PENDING, Submission
 from ..preview import PreviewUnavailable
 from ..receipt_codes import pad_to_floor
 from ..schemas import FollowUpInputSchema, ReceiptInputSchema
-from . import records
+from . import published, records
 from .outcomes import Busy, Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
 
 # marshmallow schemas keep no state between loads: one instance each, made once.
@@ -81,7 +82,19 @@ def _find_by_keys(ctx: IntakeContext, raw_code: str) -> Found | None:
 
 def _found(session, submission: Submission) -> Found:
     notes = records.follow_ups_of(session, submission)
-    return Found(submission.id, receipt_status.build(submission, notes))
+    themes = (submission.themes or []) if submission.status != PENDING else []
+    details = submission.details or {}
+    matching = published.matching_actions(
+        session, themes, details.get("characteristics") or [], details.get("organisation")
+    )
+    names = {org.code: org.name for org in organisations.load()} if matching else {}
+    receipt = receipt_status.build(
+        submission,
+        notes,
+        in_report=published.in_published_period(session, submission),
+        actions=[published.action_view(action, names) for action in matching],
+    )
+    return Found(submission.id, receipt)
 
 
 def look_up_receipt(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:

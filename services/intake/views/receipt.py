@@ -19,7 +19,8 @@ from ..operations.outcomes import (
     RedactorUnavailable,
     Unavailable,
 )
-from ..receipt_status import theme_labels
+from ..operations.published import week_label
+from ..receipt_status import characteristic_labels, theme_labels
 from ..schemas import NOTE_MAX
 from . import intake, log_unavailable
 
@@ -46,6 +47,8 @@ def _receipt_page(receipt: dict[str, Any], code: str, note: str = "", note_error
             "receipt.html",
             view=receipt,
             themes=theme_labels(),
+            characteristics=characteristic_labels(),
+            week_label=week_label,
             code=code,
             note=note,
             note_error=note_error,
