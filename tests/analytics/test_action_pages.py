@@ -155,6 +155,9 @@ def test_a_draft_changed_by_another_lead_needs_a_third_to_approve_it(rp_factory,
     app = rp_factory("analytics", APPROVAL_REQUIRED="all")
     first, editor, third = (staff_client(app, sub) for sub in ("lead-a", "lead-b", "lead-c"))
     action_id = _draft(first)
+    form = editor.get(f"/actions/{action_id}/edit").get_data(as_text=True)
+    assert f'value="{GOOD["title"]}"' in form and f">{GOOD['we_did']}</textarea>" in form
+    assert 'value="names" checked' in form and 'value="race" checked' in form
     changed = post_form(editor, f"/actions/{action_id}/edit", {**GOOD, "we_did": "Full names, and training."})
     assert changed.status_code == 302
     assert post_form(first, f"/actions/{action_id}/submit").status_code == 302

@@ -154,6 +154,31 @@ def test_keyboard_only_admin_invites_a_lead_who_enrols_and_reaches_analytics(sta
     assert "Lee Lead" in page.locator("header").inner_text()
     axe(page, "analytics home")
 
+    # "You said, we did": a draft with a mistake comes back; saved, then published; the audit log.
+    press_on(page, page.get_by_role("link", name="You said, we did"))
+    assert heading(page) == "You said, we did"
+    axe(page, "actions")
+    press_on(page, page.get_by_role("button", name="Draft an action"))
+    axe(page, "draft an action")
+    type_into(page, page.get_by_label("Title"), "A quiet room for prayer on every site")
+    press_on(page, page.get_by_role("button", name="Save draft"))
+    assert "Enter what staff told you" in page.locator(".nhsuk-error-summary").inner_text()
+    assert page.get_by_label("Title").input_value() == "A quiet room for prayer on every site"
+    axe(page, "draft an action, with errors")
+    type_into(page, page.get_by_label("You said", exact=True), "There was nowhere quiet to pray during shifts.")
+    type_into(page, page.get_by_label("We did", exact=True), "Each site now has a quiet room, open all day.")
+    tab_to(page, page.get_by_label("Religious dress and practice"))
+    page.keyboard.press("Space")
+    press_on(page, page.get_by_role("button", name="Save draft"))
+    assert heading(page) == "A quiet room for prayer on every site"
+    axe(page, "action (draft)")
+    press_on(page, page.get_by_role("button", name="Publish", exact=True))
+    assert "Published" in page.locator("#status").inner_text()
+    axe(page, "action (published)")
+    page.goto(staff_site.analytics + "/audit")
+    assert page.locator("#audit tbody tr").count() == 2
+    axe(page, "analytics audit log")
+
     press_on(page, page.get_by_role("button", name="Sign out"))
     assert page.url.startswith(staff_site.analytics + "/signed-out"), page.url
     assert heading(page) == "You have signed out"
