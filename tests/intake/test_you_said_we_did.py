@@ -169,11 +169,13 @@ def test_a_receipt_lists_the_actions_that_match_its_themes_or_characteristics(cl
     assert shown["published_week"] == "2026-11-16"
 
     named_code = _report(client, sessions, organisation="DEMO1")
-    page = client.post("/receipt", data={"code": named_code, "csrf_token": CSRF.search(
-        client.get("/receipt").get_data(as_text=True)).group(1)}).get_data(as_text=True)
+    page = client.post(
+        "/receipt",
+        data={"code": named_code, "csrf_token": CSRF.search(client.get("/receipt").get_data(as_text=True)).group(1)},
+    ).get_data(as_text=True)
     cards = re.search(r'<div id="actions">.*?<p><a href="/you-said-we-did">', page, re.S).group(0)
     assert cards.count('class="nhsuk-card app-action"') == 2
-    assert "<h3 class=\"nhsuk-card__heading\">By theme</h3>" in cards and "Elsewhere" not in cards
+    assert '<h3 class="nhsuk-card__heading">By theme</h3>' in cards and "Elsewhere" not in cards
     assert "You said" in cards and "Names mispronounced or replaced" in cards
 
     code = _report(client, sessions, characteristics=(), themes=("where_from",))
