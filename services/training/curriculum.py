@@ -241,7 +241,9 @@ def scenario_problems(data: Mapping[str, Any]) -> list[str]:
             problems.append(f"step {step['id']!r}: choice id {cid!r} is used twice")
         for choice in step.get("choices", ()):
             if choice["next"] not in by_id:
-                problems.append(f"step {step['id']!r}: choice {choice['id']!r} leads to missing step {choice['next']!r}")
+                problems.append(
+                    f"step {step['id']!r}: choice {choice['id']!r} leads to missing step {choice['next']!r}"
+                )
             else:
                 links[step["id"]].append(choice["next"])
     # Every step reachable from the start.
@@ -261,7 +263,7 @@ def scenario_problems(data: Mapping[str, Any]) -> list[str]:
         state[node] = "open"
         for target in links[node]:
             if state.get(target) == "open":
-                loop = [*path[path.index(target):], target] if target in path else [node, target]
+                loop = [*path[path.index(target) :], target] if target in path else [node, target]
                 problems.append("steps loop and a path never ends: " + " -> ".join(loop))
             elif target not in state:
                 visit(target, [*path, target])
@@ -319,8 +321,9 @@ def _module(data: Mapping[str, Any]) -> Module:
                 Question(
                     id=q["id"],
                     prompt=q["prompt"].strip(),
-                    options=tuple(Option(o["id"], o["text"].strip(), o["correct"], o["feedback"].strip())
-                                  for o in q["options"]),
+                    options=tuple(
+                        Option(o["id"], o["text"].strip(), o["correct"], o["feedback"].strip()) for o in q["options"]
+                    ),
                 )
                 for q in data["check"]["questions"]
             ),
@@ -332,20 +335,36 @@ def _scenario(data: Mapping[str, Any]) -> Scenario:
     steps = []
     for s in data["steps"]:
         if "ending" in s:
-            steps.append(Step(id=s["id"], body=_texts(s["body"]), outcome=s["ending"]["outcome"],
-                              ending_title=s["ending"]["title"]))
+            steps.append(
+                Step(
+                    id=s["id"],
+                    body=_texts(s["body"]),
+                    outcome=s["ending"]["outcome"],
+                    ending_title=s["ending"]["title"],
+                )
+            )
         else:
-            steps.append(Step(
-                id=s["id"],
-                body=_texts(s["body"]),
-                question=s["question"],
-                choices=tuple(Choice(c["id"], c["text"].strip(), c["d"], c["feedback"].strip(), c["next"])
-                              for c in s["choices"]),
-            ))
+            steps.append(
+                Step(
+                    id=s["id"],
+                    body=_texts(s["body"]),
+                    question=s["question"],
+                    choices=tuple(
+                        Choice(c["id"], c["text"].strip(), c["d"], c["feedback"].strip(), c["next"])
+                        for c in s["choices"]
+                    ),
+                )
+            )
     return Scenario(
-        id=data["id"], version=data["version"], order=data["order"], title=data["title"],
-        setting=data["setting"], summary=data["summary"].strip(), content_warning=data["content_warning"].strip(),
-        start=data["start"], steps=tuple(steps),
+        id=data["id"],
+        version=data["version"],
+        order=data["order"],
+        title=data["title"],
+        setting=data["setting"],
+        summary=data["summary"].strip(),
+        content_warning=data["content_warning"].strip(),
+        start=data["start"],
+        steps=tuple(steps),
     )
 
 
@@ -394,7 +413,9 @@ def load_curriculum(root: Path = CONTENT_DIR) -> Curriculum:
         modules=tuple(sorted((_module(m) for m in good_modules), key=lambda m: m.order)),
         scenarios=tuple(sorted((_scenario(s) for s in good_scenarios), key=lambda s: s.order)),
         support=Support(
-            version=support["version"], title=support["title"], intro=support["intro"].strip(),
+            version=support["version"],
+            title=support["title"],
+            intro=support["intro"].strip(),
             places=tuple(Place(p["name"], p["text"].strip()) for p in support["places"]),
             urgent=support["urgent"].strip(),
         ),
