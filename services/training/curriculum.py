@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 CONTENT_DIR = Path(__file__).with_name("content")
 KINDS = ("module", "scenario", "support")
@@ -283,11 +283,25 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def _closest(error: ValidationError) -> list[ValidationError]:
+    """For a step that fits neither a decision nor an ending, the errors of the kind it comes
+    closest to (fewest errors), so the message says what is wrong rather than "not valid"."""
+    if not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    nearest = min(branches.values(), key=len)
+    return [leaf for sub in nearest for leaf in _closest(sub)]
+
+
 def schema_problems(kind: str, data: Any) -> list[str]:
+    """What in ``data`` breaks the JSON Schema for ``kind``, each with where it is."""
     problems = []
-    for error in sorted(_validator(kind).iter_errors(data), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        problems.append(f"{where}: {error.message[:300]}")
+    for error in sorted(_validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        for leaf in _closest(error):
+            where = "/".join(str(p) for p in leaf.absolute_path) or "(top level)"
+            problems.append(f"{where}: {leaf.message[:300]}")
     return problems
 
 
