@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal_common import taxonomy
-from portal_common import organisations
+from portal_common import organisations, taxonomy
 from portal_common.events import ORGANISATION, ReportDetailsSchema
 from services.analytics.models import Report
 from services.intake.schemas import ReportInputSchema

@@ -73,7 +73,8 @@ def test_no_address_agent_referrer_or_raw_text_is_kept_anywhere(
     base = start_intake_web(stack)
 
     # Both agree to training use, so their redacted text reaches the training pool too.
-    sent = [_post(base + "/api/v1/reports", {"account": ACCOUNT, "characteristics": ["race"], "training_consent": True})]
+    body = {"account": ACCOUNT, "characteristics": ["race"], "training_consent": True}
+    sent = [_post(base + "/api/v1/reports", body)]
     # The same through the Flask app, with the address in the WSGI environ itself.
     client = intake_app.test_client()
     response = client.post(

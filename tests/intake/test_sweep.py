@@ -151,5 +151,6 @@ def test_a_report_still_pending_is_re_sent_without_the_consent_it_withdrew(sessi
     _withdraw(sessions, report_id)
     _sweep(sessions)
     assert _sweep(sessions) == 1
-    [(_type, _targets, message)] = [m for m in _pending_outbox(sessions, with_message=True) if m[0] == "report.submitted"]
+    pending = _pending_outbox(sessions, with_message=True)
+    [(_type, _targets, message)] = [row for row in pending if row[0] == "report.submitted"]
     assert message["payload"]["training_consent"] is False
