@@ -34,6 +34,13 @@ def actions_for(_themes: list[str]) -> list[dict[str, str]]:
     return []
 
 
+def training_consent(submission: Submission) -> str:
+    """yes (agreed), no (did not agree), or withdrawn (agreed, then withdrew)."""
+    if submission.consent_withdrawal is not None:
+        return "withdrawn"
+    return "yes" if submission.training_consent else "no"
+
+
 def build(submission: Submission, notes: Sequence[FollowUp]) -> dict[str, Any]:
     """The receipt answer (see schemas.ReceiptSchema) from a report and its notes, in order."""
     redacted = submission.status != PENDING
@@ -48,6 +55,7 @@ def build(submission: Submission, notes: Sequence[FollowUp]) -> dict[str, Any]:
         "actions": actions_for(themes),
         "follow_ups": [{"redacted_text": n.redacted_text, "added_on": n.added_on} for n in notes],
         "follow_up_accepted": len(notes) < FOLLOW_UPS_MAX,
+        "training_consent": training_consent(submission),
     }
 
 

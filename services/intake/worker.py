@@ -1,5 +1,5 @@
-"""Intake's worker: learns when a report has been redacted (and wipes its ciphertext) and
-when each consumer holds it.
+"""Intake's worker: learns when a report has been redacted (and wipes its ciphertext), when
+each consumer holds it, and when each has applied a withdrawal of training consent.
 
     celery -A portal_ops.workers:intake worker -Q intake.events
 """
@@ -19,9 +19,12 @@ from .settings import IntakeWorkerSettings
 def make_worker(routing: Routing) -> Celery:
     # Who must confirm a redacted report before intake stops re-sending it: the registry says.
     confirmers = routing.confirmers_of("report.redacted")
+    withdrawal_confirmers = routing.confirmers_of("report.training_consent_withdrawn")
     handlers = {
         "report.redacted": partial(operations.apply_redacted, confirmers=confirmers),
-        "report.stored": partial(operations.apply_stored, confirmers=confirmers),
+        "report.stored": partial(
+            operations.apply_stored, confirmers=confirmers, withdrawal_confirmers=withdrawal_confirmers
+        ),
     }
     celery, _task = consumer_worker(IntakeWorkerSettings, routing, Inbox, DeadLetter, handlers)
     return celery

@@ -1,5 +1,8 @@
 """Training's own tables: the pool of redacted reports that may become training cases, and the
-hub's learner progress."""
+hub's learner progress.
+
+Only reports whose reporter agreed to training use are kept, with their notes; a
+withdrawal deletes them (operations.delete_training_material)."""
 
 from __future__ import annotations
 
@@ -42,6 +45,16 @@ class CaseFollowUp(Base):
     redacted_text: Mapped[str] = mapped_column(Text, nullable=False)
     themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ConsentWithdrawal(Base):
+    """A report whose reporter withdrew their agreement to training use. Kept so that a copy
+    of the report or a note that arrives later (a re-send, or one still on its way when the
+    withdrawal came) is not taken in again. Holds the report's id and nothing else."""
+
+    __tablename__ = "consent_withdrawals"
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class Inbox(InboxMixin, Base):
