@@ -106,7 +106,7 @@ SERVICES: tuple[Service, ...] = (
         make_worker=intake_worker.make_worker,
         worker_settings=intake_settings.IntakeWorkerSettings,
         subscribes=("report.redacted", "report.stored", "action.published", "action.withdrawn", "release.published"),
-        publishes=("report.submitted", "report.followup_added"),
+        publishes=("report.submitted", "report.followup_added", "report.training_consent_withdrawn"),
         web=Web(intake_app.create_app, intake_settings.IntakeWebSettings, 0),
         relay=intake_relay.IntakeRelay.build,
         relay_settings=intake_settings.IntakeRelaySettings,
@@ -143,9 +143,11 @@ SERVICES: tuple[Service, ...] = (
         dead_letters=training_models.DeadLetter,
         make_worker=training_worker.make_worker,
         worker_settings=training_settings.TrainingWorkerSettings,
-        subscribes=("report.redacted", "report.followup_added"),
+        subscribes=("report.redacted", "report.followup_added", "report.training_consent_withdrawn"),
         publishes=("report.stored",),
-        confirms=("report.redacted",),
+        # Every report.redacted, kept or not (only consenting reports are kept), and every
+        # withdrawal once applied, so intake re-sends neither for ever.
+        confirms=("report.redacted", "report.training_consent_withdrawn"),
         web=Web(training_app.create_app, training_settings.TrainingWebSettings, 2),
     ),
     # Staff sign-in (docs/adr/0009): an OpenID Connect provider; no worker, no events.

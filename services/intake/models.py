@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, today
@@ -19,6 +20,9 @@ class Base(DeclarativeBase):
 PENDING = "pending"
 REDACTED = "redacted"  # redacted, some consumer has not confirmed yet
 COMPLETE = "complete"  # redacted and held by every consumer
+
+WITHDRAWAL_PENDING = "pending"  # consent withdrawn; some consumer has not confirmed the deletion
+WITHDRAWAL_DONE = "done"  # every consumer confirmed it deleted what it held for training
 
 
 class Submission(Base):
@@ -47,6 +51,20 @@ class Submission(Base):
     # hex (see receipt_codes.py): lets the code's holder find this row, and nothing else.
     # Null for reports sent before receipts existed.
     receipt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
+    # The reporter agreed that an anonymised version may be used as a training example...
+    training_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=sa_false())
+    # ...and later withdrew that agreement with the receipt code: WITHDRAWAL_PENDING until every
+    # consumer of report.training_consent_withdrawn has confirmed it, then WITHDRAWAL_DONE.
+    consent_withdrawal: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # Consumers that confirmed they deleted what they held for training after the withdrawal.
+    withdrawal_confirmed_by: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Re-send sweeps that found the withdrawal unconfirmed (a counter, not a clock).
+    withdrawal_sweeps: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+    @property
+    def training_use_agreed(self) -> bool:
+        """What the events say now: agreed, and not withdrawn since."""
+        return bool(self.training_consent) and self.consent_withdrawal is None
 
 
 class FollowUp(Base):

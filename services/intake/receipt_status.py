@@ -32,6 +32,13 @@ def stages(submission: Submission, in_report: bool = False) -> list[dict[str, An
     ]
 
 
+def training_consent(submission: Submission) -> str:
+    """yes (agreed), no (did not agree), or withdrawn (agreed, then withdrew)."""
+    if submission.consent_withdrawal is not None:
+        return "withdrawn"
+    return "yes" if submission.training_consent else "no"
+
+
 def build(
     submission: Submission,
     notes: Sequence[FollowUp],
@@ -53,6 +60,7 @@ def build(
         "actions": list(actions),
         "follow_ups": [{"redacted_text": n.redacted_text, "added_on": n.added_on} for n in notes],
         "follow_up_accepted": len(notes) < FOLLOW_UPS_MAX,
+        "training_consent": training_consent(submission),
     }
 
 

@@ -1,4 +1,5 @@
-"""The reporter's actions with a receipt code: look the report up, and add a note to it.
+"""The reporter's actions with a receipt code: look the report up, add a note to it, and
+withdraw their agreement to training use.
 
 No transaction is open while a look-up is padded to its floor or while the redactor
 redacts a note: each database step is its own short unit of work.
@@ -24,7 +25,16 @@ from ..preview import PreviewUnavailable
 from ..receipt_codes import pad_to_floor
 from ..schemas import FollowUpInputSchema, ReceiptInputSchema
 from . import published, records
-from .outcomes import Busy, Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
+from .outcomes import (
+    Busy,
+    Invalid,
+    InvalidNote,
+    NoConsentToWithdraw,
+    NoteLimitReached,
+    NotFound,
+    RedactorUnavailable,
+    Unavailable,
+)
 
 # marshmallow schemas keep no state between loads: one instance each, made once.
 _RECEIPT_INPUT = ReceiptInputSchema()
@@ -35,6 +45,12 @@ _NOTE_INPUT = FollowUpInputSchema()
 class Found:
     report_id: str
     receipt: dict[str, Any]  # what the code shows (receipt_status.build)
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn:
+    receipt: dict[str, Any]  # what the code shows now
+    already: bool  # it had been withdrawn before: nothing new was done
 
 
 @dataclass(frozen=True)
@@ -144,3 +160,40 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
     except OperationalError:
         raise Unavailable from None
     return NoteAdded(note.redacted_text, after.receipt)
+
+
+def check_consent(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the code shows, before a withdrawal is confirmed; raises NoConsentToWithdraw when
+    the reporter never agreed (the page to confirm a withdrawal is then not shown)."""
+    receipt = look_up_receipt(ctx, values)
+    if receipt["training_consent"] == "no":
+        raise NoConsentToWithdraw(receipt)
+    return receipt
+
+
+def withdraw_consent(ctx: IntakeContext, values: Mapping[str, Any]) -> ConsentWithdrawn:
+    """Withdraw the agreement that the report may be used as a training example.
+
+    Records it and queues report.training_consent_withdrawn in one unit of work, once:
+    withdrawing again changes nothing and says so. Raises NoConsentToWithdraw when the
+    reporter never agreed.
+    """
+    try:
+        data = _RECEIPT_INPUT.load({"code": values.get("code")})
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    found = _find(ctx, data["code"])
+    try:
+        with ctx.writes.turn(), unit_of_work(ctx.sessions) as session:
+            # Locked (on PostgreSQL) so two withdrawals at once queue one event.
+            submission = session.get(Submission, found.report_id, with_for_update=True)
+            if submission is None:
+                raise NotFound
+            if not submission.training_consent:
+                raise NoConsentToWithdraw(_found(session, submission).receipt)
+            done = records.withdraw_training_consent(session, submission)
+            session.flush()
+            after = _found(session, submission)
+    except OperationalError:
+        raise Unavailable from None
+    return ConsentWithdrawn(after.receipt, already=not done)

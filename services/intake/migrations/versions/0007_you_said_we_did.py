@@ -5,7 +5,7 @@ the ids of withdrawn ones, and the periods leads have a release for (a report in
 them has been "included in a report to leads").
 
 Revision ID: 0006_you_said_we_did
-Revises: 0005
+Revises: 0006_training_consent
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_you_said_we_did'
-down_revision = '0005'
+down_revision = '0006_training_consent'
 branch_labels = None
 depends_on = None
 
