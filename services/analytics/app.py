@@ -7,6 +7,7 @@ from flask import Flask
 from portal_common.signin import install_signin
 from portal_common.staff_web import staff_app
 
+from . import export_views  # noqa: F401 - adds the export and audit routes to the pages blueprint
 from .models import StaffSession
 from .settings import AnalyticsWebSettings
 from .views import api, pages
