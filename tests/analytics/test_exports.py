@@ -244,7 +244,9 @@ def test_an_organisation_lead_cannot_export_another_organisation(app, provider, 
     assert audit_rows(app) == []
     own = download(client, "csv")  # the newest release, their own organisation
     assert own.status_code == 200
-    assert {r["scope"] for r in csv.DictReader(io.StringIO(own.get_data(as_text=True)))} == {"DEMO1"}
+    own_rows = list(csv.DictReader(io.StringIO(own.get_data(as_text=True))))
+    assert {r["scope"] for r in own_rows} == {"DEMO1"}
+    assert "organisation" not in {r["table"] for r in own_rows}  # the system-only breakdown
     period = f"Quarter: {quarter_start(TODAY, 1):%B %Y} to {quarter_start(TODAY, 0) - dt.timedelta(days=1):%B %Y}"
     assert [r.detail for r in audit_rows(app)] == [
         f"Scope: Northfield Hospitals NHS Foundation Trust (demo) (DEMO1); {period}"
@@ -314,3 +316,11 @@ def test_a_shown_figure_below_k_or_an_unknown_status_is_never_exported():
     for text in ("=1+1", "+44", "-3", "@SUM(A1)", "\tx"):
         assert exports.safe_text(text) == "'" + text
     assert exports.safe_text("Race and sex") == "Race and sex"
+
+
+def test_the_pdf_footer_text_cannot_break_out_of_its_css_string():
+    quoted = report_pdf.css_string('Smith & "Jones" NHS Trust </style><script>')
+    assert quoted.startswith('"') and quoted.endswith('"')
+    inside = quoted[1:-1]
+    assert '"' not in inside and "<" not in inside and ">" not in inside and "&" not in inside
+    assert "Smith" in inside and "Jones" in inside
