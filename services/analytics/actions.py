@@ -139,16 +139,12 @@ def _in_state(action: Action, *states: str, message: str) -> None:
         raise Refused(message)
 
 
-def _target(action: Action) -> str:
-    return f"action {action.id}"
-
-
 def _detail(action: Action) -> str:
     return f"{action.title} ({action.organisation or 'every organisation'})"
 
 
 def _log(session: Session, lead: Lead, what: str, action: Action) -> None:
-    audit.record(session, lead.name, what, _target(action), _detail(action))
+    audit.record(session, lead.name, what, audit.action_target(action), _detail(action))
 
 
 def _authored(action: Action, lead: Lead) -> None:

@@ -7,7 +7,11 @@ from flask import Flask
 from portal_common.signin import install_signin
 from portal_common.staff_web import staff_app
 
-from . import action_pages, audit_pages
+from . import (
+    action_pages,
+    audit_pages,
+    export_views,  # noqa: F401 - adds the export routes to the pages blueprint
+)
 from .models import StaffSession
 from .settings import AnalyticsWebSettings
 from .views import api, pages

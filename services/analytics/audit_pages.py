@@ -1,5 +1,6 @@
-"""The analytics audit log page: every export, approval, publication, withdrawal and
-deletion, newest first, for leads and administrators."""
+"""The analytics audit log page: every export, every step of a "you said, we did" action and
+every release announced, newest first, 50 a page, one kind at a time if chosen, for leads
+and administrators (services/analytics/audit.py writes and reads the log)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ bp = Blueprint("analytics_audit", __name__)
 @role_required("lead", "admin")
 def audit_log():
     try:
-        page = max(1, min(10_000, int(request.args.get("page", "1"))))
+        page = max(1, min(100_000, int(request.args.get("page", "1"))))
     except ValueError:
         page = 1
+    action = request.args.get("action", "").strip()
     with unit_of_work(current_app.extensions["portal"]["sessions"]) as session:
-        found = audit.read(session, request.args.get("action", ""), page)
-    action = request.args.get("action", "") if request.args.get("action", "") in found.actions else ""
-    return render_template("analytics/audit.html", found=found, action=action, minute_text=audit.minute_text)
+        found = audit.read(session, action, page)
+    if action not in dict(found.actions):
+        action = ""
+    return render_template("analytics/audit.html", found=found, action=action)

@@ -63,7 +63,7 @@ def publish_due_releases(session: Session, today: dt.date) -> list[Release]:
             session,
             audit.SYSTEM_ACTOR,
             "release.published",
-            f"release {release.id}",
+            audit.release_target(release),
             f"{release.kind.replace('_', ' ')} {release.starts_on.isoformat()} to {release.ends_on.isoformat()}, "
             f"visible to leads from {release.publish_on.isoformat()}",
         )

@@ -176,7 +176,7 @@ def test_keyboard_only_admin_invites_a_lead_who_enrols_and_reaches_analytics(sta
     assert "Published" in page.locator("#status").inner_text()
     axe(page, "action (published)")
     page.goto(staff_site.analytics + "/audit")
-    assert page.locator("#audit tbody tr").count() == 2
+    assert page.locator("[data-testid=audit-entries] tbody tr").count() == 2
     axe(page, "analytics audit log")
 
     press_on(page, page.get_by_role("button", name="Sign out"))
