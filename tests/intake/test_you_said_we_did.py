@@ -161,6 +161,8 @@ def test_a_receipt_lists_the_actions_that_match_its_themes_or_characteristics(cl
 
     unnamed = _look_up(client, _report(client, sessions))
     assert sorted(a["title"] for a in unnamed["actions"]) == ["By characteristic", "By theme", "Elsewhere"]
+    unsaid = _look_up(client, _report(client, sessions, organisation="prefer_not_to_say"))
+    assert sorted(a["title"] for a in unsaid["actions"]) == ["By characteristic", "By theme", "Elsewhere"]
     named = _look_up(client, _report(client, sessions, organisation="DEMO1"))
     assert sorted(a["title"] for a in named["actions"]) == ["By characteristic", "By theme"]
     shown = next(a for a in named["actions"] if a["title"] == "By characteristic")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal_common.events import Event
 from portal_common.models import today
+from portal_common.taxonomy import PREFER_NOT_TO_SAY
 
 from ..models import PENDING, PublishedAction, PublishedPeriod, Submission, WithdrawnAction
 from .events import week_start
@@ -117,7 +118,10 @@ def matching_actions(
     session: Session, themes: Iterable[str], characteristics: Iterable[str], organisation: str | None
 ) -> list[PublishedAction]:
     """Published actions that answer any of a report's themes or characteristics. An action
-    for one organisation is left out when the report names a different one."""
+    for one organisation is left out when the report names a different one (a reporter who
+    preferred not to say, or was never asked, sees every organisation's)."""
+    if organisation == PREFER_NOT_TO_SAY:
+        organisation = None
     wanted_themes, wanted_characteristics = set(themes), set(characteristics)
     if not (wanted_themes or wanted_characteristics):
         return []
