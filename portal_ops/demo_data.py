@@ -59,7 +59,12 @@ STAFF = ["nursing_midwifery", "medical_dental", "allied_health", "healthcare_sup
          "estates_ancillary", "student_trainee", "volunteer"]
 
 
-def synthetic_report(rng: random.Random) -> dict:
+def synthetic_report(rng: random.Random, organisation_codes: tuple[str, ...] | None = None) -> dict:
+    """One invented report; ``organisation_codes``: the configured list (default: the demo list)."""
+    if organisation_codes is None:
+        from portal_common import organisations
+
+        organisation_codes = tuple(org.code for org in organisations.load())
     template, characteristics, sources = rng.choice(TEMPLATES)
     first, last = rng.choice(FIRST), rng.choice(LAST)
     person = rng.choice([f"{first} {last}", f"{rng.choice(TITLES)} {last}", first])
@@ -82,6 +87,8 @@ def synthetic_report(rng: random.Random) -> dict:
         "occurred_month": f"2026-{rng.randint(1, 11):02d}",
         "impact": str(rng.randint(1, 5)),
         "raised_formally": rng.choice(["yes", "no", "thinking"]),
+        "organisation": rng.choice([*organisation_codes, "prefer_not_to_say", None]),
+        "training_consent": rng.random() < 0.4,  # some say yes, most do not
     }
 
 
@@ -110,9 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     sessions = make_session_factory(engine)
     cipher = TextCipher(settings.fernet_key_list)
     rng = random.Random(args.seed)  # noqa: S311 - reproducible synthetic data, not secrets
-    schema = ReportInputSchema()
+    from portal_common import organisations
+
+    codes = tuple(org.code for org in organisations.load(settings.organisations_csv or organisations.DEFAULT_CSV))
+    schema = ReportInputSchema(organisation_codes=codes)
     for _ in range(args.count):
-        data = schema.load(synthetic_report(rng))
+        data = schema.load(synthetic_report(rng, codes))
         with unit_of_work(sessions) as session:
             submit_report(session, cipher, data)
     engine.dispose()

@@ -28,6 +28,7 @@ from services.accounts import models as accounts_models
 from services.accounts import settings as accounts_settings
 from services.analytics import app as analytics_app
 from services.analytics import models as analytics_models
+from services.analytics import relay as analytics_relay
 from services.analytics import settings as analytics_settings
 from services.analytics import worker as analytics_worker
 from services.intake import app as intake_app
@@ -104,8 +105,8 @@ SERVICES: tuple[Service, ...] = (
         dead_letters=intake_models.DeadLetter,
         make_worker=intake_worker.make_worker,
         worker_settings=intake_settings.IntakeWorkerSettings,
-        subscribes=("report.redacted", "report.stored"),
-        publishes=("report.submitted", "report.followup_added"),
+        subscribes=("report.redacted", "report.stored", "action.published", "action.withdrawn", "release.published"),
+        publishes=("report.submitted", "report.followup_added", "report.training_consent_withdrawn"),
         web=Web(intake_app.create_app, intake_settings.IntakeWebSettings, 0),
         relay=intake_relay.IntakeRelay.build,
         relay_settings=intake_settings.IntakeRelaySettings,
@@ -129,9 +130,11 @@ SERVICES: tuple[Service, ...] = (
         make_worker=analytics_worker.make_worker,
         worker_settings=analytics_settings.AnalyticsWorkerSettings,
         subscribes=("report.redacted", "report.followup_added"),
-        publishes=("report.stored",),
+        publishes=("report.stored", "action.published", "action.withdrawn", "release.published"),
         confirms=("report.redacted",),
         web=Web(analytics_app.create_app, analytics_settings.AnalyticsWebSettings, 1),
+        relay=analytics_relay.AnalyticsRelay.build,
+        relay_settings=analytics_settings.AnalyticsRelaySettings,
     ),
     Service(
         name="training",
@@ -140,9 +143,11 @@ SERVICES: tuple[Service, ...] = (
         dead_letters=training_models.DeadLetter,
         make_worker=training_worker.make_worker,
         worker_settings=training_settings.TrainingWorkerSettings,
-        subscribes=("report.redacted", "report.followup_added"),
+        subscribes=("report.redacted", "report.followup_added", "report.training_consent_withdrawn"),
         publishes=("report.stored",),
-        confirms=("report.redacted",),
+        # Every report.redacted, kept or not (only consenting reports are kept), and every
+        # withdrawal once applied, so intake re-sends neither for ever.
+        confirms=("report.redacted", "report.training_consent_withdrawn"),
         web=Web(training_app.create_app, training_settings.TrainingWebSettings, 2),
     ),
     # Staff sign-in (docs/adr/0009): an OpenID Connect provider; no worker, no events.

@@ -1,5 +1,7 @@
 """The outbox relay: runs the relay of every service that publishes through an outbox
-(today intake's, which also re-sends reports never confirmed; see services/intake/relay.py).
+(intake's, which also re-sends reports never confirmed, see services/intake/relay.py; and
+analytics', which also announces releases whose publication date has come, see
+services/analytics/relay.py).
 
     portal-relay                          # every service with an outbox
     portal-relay --service intake --once  # one pass, for scripts and tests

@@ -14,6 +14,7 @@ Payload schemas reject unknown fields, so a producer cannot leak a new field by 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,21 @@ from . import taxonomy
 
 # What a service's name looks like (the registry holds the names themselves).
 SERVICE_NAME = r"^[a-z][a-z0-9_]{1,31}$"
+
+# What an organisation's code looks like. The codes themselves are the operator's list
+# (portal_common.organisations), checked by intake; events check only the form.
+ORGANISATION_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+ORGANISATION = "organisation"  # the details key: a code, "prefer_not_to_say", or null
+_ORGANISATION_CODE = re.compile(ORGANISATION_CODE.replace("$", r"\Z"))  # no final newline either
+
+
+def is_organisation_code(value: str) -> bool:
+    return _ORGANISATION_CODE.match(value) is not None
+
+
+def _organisation_code(value: str) -> None:
+    if not is_organisation_code(value):
+        raise ValidationError("Not an organisation code.")
 
 # A fixed namespace so that derived event ids are the same on every machine.
 EVENT_NAMESPACE = uuid.UUID("6c1d7b8e-5d0a-4c55-9c39-2b1f0f6b9a41")
@@ -47,12 +63,39 @@ def _detail_field(question: taxonomy.Question) -> fields.Field:
 
 
 # The structured answers: taxonomy codes only, never free text. Built from the taxonomy's
-# questions, so a new question reaches every event without an edit here.
+# questions, so a new question reaches every event without an edit here. The organisation
+# is not a taxonomy question (its list is the operator's configuration): only its form is
+# checked here, and it defaults to null so events sent before it existed still load.
 ReportDetailsSchema: type[Schema] = _Strict.from_dict(
-    {q.name: _detail_field(q) for q in taxonomy.QUESTIONS}, name="ReportDetailsSchema"
+    {
+        **{q.name: _detail_field(q) for q in taxonomy.QUESTIONS},
+        ORGANISATION: fields.String(
+            validate=_organisation_code,
+            allow_none=True,
+            load_default=None,
+        ),
+    },
+    name="ReportDetailsSchema",
 )
 
 DETAIL_FIELDS: tuple[str, ...] = taxonomy.DETAIL_FIELDS
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false, nothing else: not "yes", not 1 (which Python counts equal to True)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def _consent() -> fields.Boolean:
+    """Did the reporter agree that an anonymised version may become a training example?
+
+    Events from before the question existed carry no answer, which means no.
+    """
+    return StrictBoolean(load_default=False)
 
 
 class ReportSubmittedV1(_Strict):
@@ -61,6 +104,7 @@ class ReportSubmittedV1(_Strict):
     ciphertext = fields.String(required=True, validate=validate.Length(min=1))
     submitted_week = fields.Date(required=True)
     details = fields.Nested(ReportDetailsSchema, required=True)
+    training_consent = _consent()
 
 
 class RiskSchema(_Strict):
@@ -78,13 +122,22 @@ class ReportRedactedV1(_Strict):
     risk = fields.Nested(RiskSchema, required=True)
     submitted_week = fields.Date(required=True)
     details = fields.Nested(ReportDetailsSchema, required=True)
+    training_consent = _consent()  # passed through unchanged from report.submitted
+
+
+# Events a consumer may confirm with report.stored (the registry says who confirms which).
+CONFIRMABLE = ("report.redacted", "report.training_consent_withdrawn")
 
 
 class ReportStoredV1(_Strict):
-    """A consumer confirms it holds a redacted report (lets intake stop re-sending it)."""
+    """A consumer confirms it has applied an event about a report, so intake can stop
+    re-sending it: `report.redacted` (the default: it holds the report, or, for training
+    when the reporter did not agree, has kept nothing of it by design) or
+    `report.training_consent_withdrawn` (it has deleted what it held for training)."""
 
     report_id = fields.UUID(required=True)
     consumer = fields.String(required=True, validate=validate.Regexp(SERVICE_NAME))
+    event_type = fields.String(load_default="report.redacted", validate=validate.OneOf(CONFIRMABLE))
 
 
 class ReportFollowupAddedV1(_Strict):
@@ -99,6 +152,56 @@ class ReportFollowupAddedV1(_Strict):
     themes = fields.List(fields.String(validate=validate.OneOf(sorted(taxonomy.THEME_CODES))), required=True)
     risk = fields.Nested(RiskSchema, required=True)
     added_week = fields.Date(required=True)
+    # The report's consent when the note was added: training keeps the note only if true.
+    training_consent = _consent()
+
+
+class ReportTrainingConsentWithdrawnV1(_Strict):
+    """Its reporter withdrew, with the receipt code, their agreement that the report may be
+    used as a training example. Training deletes everything it holds from the report (the
+    candidate, its notes, any case made from it) and keeps none of it again."""
+
+    report_id = fields.UUID(required=True)
+
+
+_CHARACTERISTIC_CODES = sorted(taxonomy.codes(taxonomy.CHARACTERISTICS))
+ACTION_TITLE_MAX = 120
+ACTION_TEXT_MAX = 1000
+
+
+class ActionPublishedV1(_Strict):
+    """A "you said, we did" action leads have published: what staff raised (in the leads' own
+    words, never a report's text) and what was done, linked to themes and characteristics.
+    `organisation` is null for an action that covers every organisation."""
+
+    action_id = fields.UUID(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TITLE_MAX))
+    you_said = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TEXT_MAX))
+    we_did = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_TEXT_MAX))
+    themes = fields.List(fields.String(validate=validate.OneOf(sorted(taxonomy.THEME_CODES))), required=True)
+    characteristics = fields.List(fields.String(validate=validate.OneOf(_CHARACTERISTIC_CODES)), required=True)
+    organisation = fields.String(required=True, allow_none=True, validate=_organisation_code)
+    published_week = fields.Date(required=True)
+
+
+class ActionWithdrawnV1(_Strict):
+    """A published action is withdrawn: subscribers stop showing it."""
+
+    action_id = fields.UUID(required=True)
+
+
+class ReleasePublishedV1(_Strict):
+    """A release of protected counts has become visible to leads (its publication date has
+    come): the reports of that period are now part of a report to leads."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("quarter", "rolling_year")))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("ends_on is before starts_on", "ends_on")
 
 
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
@@ -106,6 +209,10 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("report.redacted", 1): ReportRedactedV1,
     ("report.stored", 1): ReportStoredV1,
     ("report.followup_added", 1): ReportFollowupAddedV1,
+    ("report.training_consent_withdrawn", 1): ReportTrainingConsentWithdrawnV1,
+    ("action.published", 1): ActionPublishedV1,
+    ("action.withdrawn", 1): ActionWithdrawnV1,
+    ("release.published", 1): ReleasePublishedV1,
 }
 
 

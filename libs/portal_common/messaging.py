@@ -16,6 +16,7 @@ from celery import Celery, Task
 from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError as BrokerError
 from marshmallow import ValidationError
+from pydantic import Field
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .db import TRANSIENT_DB_ERRORS, make_engine, make_session_factory, unit_of_work
 from .events import Event, derived_id, make_event, parse_message
 from .routing import Routing
-from .settings import BrokerSettings, DatabaseSettings
+from .settings import BrokerSettings, DatabaseSettings, shared
 
 log = logging.getLogger("portal.messaging")
 
@@ -132,6 +133,18 @@ class Publisher:
 
 class WorkerSettings(BrokerSettings, DatabaseSettings):
     """What a consuming worker reads: its broker and its own database."""
+
+
+class RelaySettings(WorkerSettings):
+    """What a service's outbox relay reads (it runs inside ``portal-relay``)."""
+
+    relay_interval: float = Field(
+        0.5,
+        ge=0.05,
+        le=60,
+        validation_alias=shared("PORTAL_RELAY_INTERVAL"),
+        description="Seconds between outbox relay passes.",
+    )
 
 
 @dataclass
@@ -264,9 +277,11 @@ def register_consumer(
 
 
 def confirm_stored(runtime: Runtime, event: Event, _duplicate: bool) -> None:
-    """After-commit step of a consumer that confirms what it holds (see the registry).
+    """After-commit step of a consumer that confirms what it has applied (see the registry).
 
-    Sent on duplicates too, so a lost confirmation is repaired by the producer's re-send.
+    A consumer confirms an event even when its handler chose to keep nothing (training and a
+    report whose reporter did not agree to training use): the producer waits for applied,
+    not for stored. Sent on duplicates too, so a lost confirmation is repaired by the producer's re-send.
     The event id is derived, so repeated confirmations are applied once. Published
     directly, not through an outbox: see docs/adr/0008-confirmations-skip-the-outbox.md.
     """
@@ -274,10 +289,13 @@ def confirm_stored(runtime: Runtime, event: Event, _duplicate: bool) -> None:
     if consumer not in runtime.routing.confirmers_of(event.type):
         return
     report_id = event.payload["report_id"]
+    # The confirmation of report.redacted keeps the id it had before other events could be
+    # confirmed; each other confirmed event has its own, so the producer's inbox keeps both.
+    key = f"{report_id}:{consumer}" if event.type == "report.redacted" else f"{report_id}:{consumer}:{event.type}"
     ack = make_event(
         "report.stored",
-        {"report_id": report_id, "consumer": consumer},
+        {"report_id": report_id, "consumer": consumer, "event_type": event.type},
         consumer,
-        event_id=derived_id("report.stored", f"{report_id}:{consumer}"),
+        event_id=derived_id("report.stored", key),
     )
     runtime.get_publisher().publish(ack.to_message())

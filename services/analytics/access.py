@@ -1,4 +1,4 @@
-"""What a signed-in lead may act on, and the audit entry each action leaves.
+"""What a signed-in lead may act on, and how the audit log names them.
 
 A lead's sign-in scope is "system" (every organisation and the whole system) or one
 organisation's code. Targets and benchmark uploads carry a scope of their own ("" for the
@@ -9,14 +9,12 @@ scope covers: anything else is refused with 403.
 from __future__ import annotations
 
 from flask import abort, make_response
-from sqlalchemy.orm import Session
 
 from portal_common import organisations
 from portal_common.roles import SYSTEM_SCOPE
-from portal_common.signin import StaffUser, current_staff, signin_state
+from portal_common.signin import StaffUser, current_staff
 from portal_common.staff_web import render_error
 
-from .models import AuditEntry
 from .published import SYSTEM, organisation_names, scope_label
 
 
@@ -65,15 +63,6 @@ def require(staff: StaffUser, scope: str) -> None:
         )
 
 
-def record(session: Session, action: str, target: str, detail: str = "") -> None:
-    """An audit entry for the signed-in lead's action, stamped to the minute."""
-    staff = lead()
-    session.add(
-        AuditEntry(
-            at_minute=signin_state().minute(),
-            actor=(staff.email or staff.subject)[:320],
-            action=action,
-            target=target[:200],
-            detail=detail[:300] or None,
-        )
-    )
+def actor(staff: StaffUser) -> str:
+    """The lead as the audit log names them (email address, else name, else subject)."""
+    return staff.email or staff.display_name or staff.subject

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_common.db import unit_of_work
-from portal_common.signin import StaffUser, role_required
+from portal_common.signin import StaffUser, role_required, signin_state
 
-from . import access, benchmarks, published, targets, views
+from . import access, audit, benchmarks, published, targets, views
 from .benchmarks import GROUND_MEASURES, MEASURES, SURVEY_MEASURES, WRES_MEASURES, UploadError
 from .models import STAFF_SURVEY, WRES, BenchmarkFigure, BenchmarkUpload, Release
 from .published import Count
@@ -255,7 +255,14 @@ def _store(session: Session, kind: str, staff: StaffUser, name: str, rows, summa
         )
         for r in rows
     )
-    access.record(session, "benchmark.uploaded", f"upload {upload.id}", f"{KIND_LABELS[kind]}: {summary}")
+    audit.record(
+        session,
+        access.actor(staff),
+        "benchmark.uploaded",
+        f"upload {upload.id}",
+        f"{KIND_LABELS[kind]}: {summary}",
+        minute=signin_state().minute(),
+    )
     return upload
 
 
@@ -341,11 +348,13 @@ def delete_upload(upload_id: int):
         access.require(staff, upload.scope)
         if request.method == "GET":
             return render_template("analytics/benchmark_delete.html", upload=upload, kind=KIND_LABELS[upload.kind])
-        access.record(
+        audit.record(
             session,
+            access.actor(staff),
             "benchmark.deleted",
             f"upload {upload.id}",
             f"{KIND_LABELS[upload.kind]} {upload.file_name} of {upload.uploaded_on.isoformat()}: {upload.summary}",
+            minute=signin_state().minute(),
         )
         session.query(BenchmarkFigure).filter(BenchmarkFigure.upload_id == upload.id).delete()
         session.delete(upload)

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
+from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
@@ -104,6 +104,61 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(String(300))
 
 
+class ReleaseAnnouncement(Base):
+    """A release whose publication date has come and whose release.published event has been
+    queued (services/analytics/publication.py): each release is announced once."""
+
+    __tablename__ = "release_announcements"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    announced_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+# "You said, we did" action states (published reuses PUBLISHED above).
+DRAFT = "draft"
+AWAITING_APPROVAL = "awaiting_approval"
+WITHDRAWN = "withdrawn"
+ACTION_STATES = (DRAFT, AWAITING_APPROVAL, PUBLISHED, WITHDRAWN)
+
+
+class Action(Base):
+    """A "you said, we did" action. Every word of it is written by leads and is public once
+    published: what staff raised, summarised (never a report's text), and what was done.
+    ``organisation`` is an organisation's code, or None for an action covering all of them.
+
+    ``*_by`` name the member of staff as they are shown (email address, else name);
+    ``author_subjects`` holds the sign-in subject of everyone who wrote or submitted it, so
+    none of them can be the second lead who approves it. Dates are to the day."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    you_said: Mapped[str] = mapped_column(String(1000), nullable=False)
+    we_did: Mapped[str] = mapped_column(String(1000), nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    characteristics: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    organisation: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=DRAFT, index=True)
+    author_subjects: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    updated_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    submitted_by: Mapped[str | None] = mapped_column(String(320))
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    published_by: Mapped[str | None] = mapped_column(String(320))
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(320))
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Outbox(OutboxMixin, Base):
+    """Events analytics publishes (actions, releases), relayed by ``portal-relay``."""
+
+
 # What a target measures.
 OVERALL = "overall"  # every report in the scope
 CHARACTERISTIC = "characteristic"  # reports naming one protected characteristic
@@ -125,7 +180,7 @@ class Target(Base):
     code: Mapped[str] = mapped_column(String(40), nullable=False, default="")  # taxonomy code; "" for overall
     baseline_starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     reduction: Mapped[int] = mapped_column(Integer, nullable=False)  # whole percent, 1 to 99
-    target_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the target date
     created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     changed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
 

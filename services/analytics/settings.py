@@ -1,14 +1,22 @@
-"""Analytics's settings, one class per process type (web app, worker)."""
+"""Analytics's settings, one class per process type (web app, worker, relay)."""
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
-from portal_common.messaging import WorkerSettings
+from pydantic import Field, field_validator
+
+from portal_common.messaging import RelaySettings, WorkerSettings
 from portal_common.settings import DatabaseSettings, service_prefix
 from portal_common.signin import StaffRelyingPartySettings
 
 NAME = "analytics"
+
+# What may be listed in PORTAL_ANALYTICS_APPROVAL_REQUIRED besides organisation codes.
+EVERY_ORGANISATION = "all"
+SYSTEM_WIDE = "system"
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
 
 class AnalyticsDatabase(DatabaseSettings):
@@ -21,6 +29,45 @@ class AnalyticsWebSettings(StaffRelyingPartySettings, AnalyticsDatabase):
 
     model_config = service_prefix(NAME)
 
+    approval_required: str = Field(
+        "",
+        description="Organisations whose 'you said, we did' actions need a second lead's approval before "
+        "they are published: comma-separated organisation codes (e.g. `RX1,RX2`), `system` for actions "
+        "covering every organisation, or `all` for every action. Empty: one lead may publish.",
+    )
+
+    @field_validator("approval_required")
+    @classmethod
+    def _codes(cls, value: str) -> str:
+        codes = [part.strip() for part in value.split(",") if part.strip()]
+        words = {EVERY_ORGANISATION, SYSTEM_WIDE}
+        codes = [code.lower() if code.lower() in words else code for code in codes]
+        for code in codes:
+            if not _CODE.fullmatch(code):
+                raise ValueError(f"must be organisation codes separated by commas, 'system' or 'all', got {code!r}")
+        if EVERY_ORGANISATION in codes and len(codes) > 1:
+            raise ValueError("'all' already covers every organisation: list nothing else with it")
+        return ",".join(codes)
+
+    def needs_approval(self, organisation: str | None) -> bool:
+        """Does an action for ``organisation`` (None: every organisation) need a second lead?"""
+        codes = set(self.approval_required.split(",")) - {""}
+        return EVERY_ORGANISATION in codes or (organisation or SYSTEM_WIDE) in codes
+
 
 class AnalyticsWorkerSettings(WorkerSettings, AnalyticsDatabase):
     model_config = service_prefix(NAME)
+
+
+class AnalyticsRelaySettings(RelaySettings, AnalyticsDatabase):
+    """Analytics' part of ``portal-relay``: its outbox, and releases whose publication date has come."""
+
+    model_config = service_prefix(NAME)
+
+    release_check_interval: float = Field(
+        60,
+        ge=0.5,
+        le=86400,
+        description="Seconds between checks for releases whose publication date has come; each is "
+        "announced once (release.published), so intake can tell reporters their report was counted.",
+    )

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_common.db import unit_of_work
-from portal_common.signin import StaffUser, role_required
+from portal_common.signin import StaffUser, role_required, signin_state
 
-from . import access, published, targets, views
+from . import access, audit, published, targets, views
 from .models import OVERALL, Release, Target
 from .published import SYSTEM
 
@@ -56,9 +56,9 @@ class TargetForm:
             scope=targets.scope_parameter(target.scope),
             baseline=str(release.id) if release else "",
             reduction=str(target.reduction),
-            day=str(target.target_date.day),
-            month=str(target.target_date.month),
-            year=str(target.target_date.year),
+            day=str(target.due_on.day),
+            month=str(target.due_on.month),
+            year=str(target.due_on.year),
         )
 
     @classmethod
@@ -142,7 +142,7 @@ def _detail(target: Target) -> str:
     return (
         f"{targets.target_label(target)}; {published.scope_label(target.scope, _names())}; "
         f"baseline 12 months from {target.baseline_starts_on:%B %Y}; {target.reduction}% fewer by "
-        f"{target.target_date.isoformat()}"
+        f"{target.due_on.isoformat()}"
     )
 
 
@@ -175,7 +175,7 @@ def index():
     if refusal:
         return refusal
     with unit_of_work(_sessions()) as session:
-        query = select(Target).order_by(Target.target_date, Target.id)
+        query = select(Target).order_by(Target.due_on, Target.id)
         if not access.is_system_lead(staff):
             query = query.where(Target.scope == staff.lead_scope)
         rows = [
@@ -212,13 +212,20 @@ def create():
             code=checked.code,
             baseline_starts_on=checked.baseline.starts_on,
             reduction=checked.reduction,
-            target_date=checked.target_date,
+            due_on=checked.target_date,
             created_on=views.today(),
             changed_on=views.today(),
         )
         session.add(target)
         session.flush()
-        access.record(session, "target.created", f"target {target.id}", _detail(target))
+        audit.record(
+            session,
+            access.actor(staff),
+            "target.created",
+            f"target {target.id}",
+            _detail(target),
+            minute=signin_state().minute(),
+        )
         flash(f"Target saved: {targets.target_label(target)}, {target.reduction}% fewer.")
         return redirect(url_for("analytics_targets.index") + f"#target-{target.id}")
 
@@ -251,11 +258,18 @@ def edit(target_id: int):
         before = _detail(target)
         target.scope, target.measure, target.code = checked.scope, checked.measure, checked.code
         target.baseline_starts_on = checked.baseline.starts_on
-        target.reduction, target.target_date = checked.reduction, checked.target_date
+        target.reduction, target.due_on = checked.reduction, checked.target_date
         target.changed_on = views.today()
         after = _detail(target)
         if after != before:
-            access.record(session, "target.changed", f"target {target.id}", f"now: {after}")
+            audit.record(
+                session,
+                access.actor(staff),
+                "target.changed",
+                f"target {target.id}",
+                f"now: {after}",
+                minute=signin_state().minute(),
+            )
         flash(f"Target changed: {targets.target_label(target)}, {target.reduction}% fewer.")
         return redirect(url_for("analytics_targets.index") + f"#target-{target.id}")
 
@@ -277,7 +291,14 @@ def delete(target_id: int):
                 scope=published.scope_label(target.scope, _names()),
             )
         detail = _detail(target)
-        access.record(session, "target.deleted", f"target {target.id}", detail)
+        audit.record(
+            session,
+            access.actor(staff),
+            "target.deleted",
+            f"target {target.id}",
+            detail,
+            minute=signin_state().minute(),
+        )
         session.delete(target)
         flash(f"Target deleted: {targets.target_label(target)}.")
         return redirect(url_for("analytics_targets.index"))

@@ -233,10 +233,10 @@ def progress(session: Session, target: Target, today: dt.date) -> Progress:
         words.append("The whole interval is above 1, so reports rose by more than chance alone would explain.")
     else:
         words.append("The interval includes 1 (no change), so the difference could be ordinary chance variation.")
-    if today > target.target_date:
-        words.append(f"The target date, {_date(target.target_date)}, has passed.")
+    if today > target.due_on:
+        words.append(f"The target date, {_date(target.due_on)}, has passed.")
     else:
-        words.append(f"The target date is {_date(target.target_date)}.")
+        words.append(f"The target date is {_date(target.due_on)}.")
     words.append("Both counts are rounded to the nearest 5, so the interval is approximate.")
     words.append(CAUTION)
     return Progress(

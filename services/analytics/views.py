@@ -177,6 +177,25 @@ def _nav(choice: Choice, current: str) -> list[dict]:
     return items
 
 
+def headline_comparison(session: Session, choice: Choice) -> published.Comparison | None:
+    """This period's total against the same period a year earlier, for the chosen scope."""
+    if choice.scope is None:
+        return None
+    total = published.total_of(choice.cells)
+    earlier = published.earlier_release(session, choice.release, today())
+    earlier_total = published.scope_total(session, earlier.id, choice.scope) if earlier else None
+    if earlier is not None and earlier_total is None:
+        return published.Comparison(
+            published.period_span(earlier),
+            published.MISSING,
+            words=(
+                "There are no figures of its own for this scope in the same period a year earlier, so the "
+                "two periods cannot be compared.",
+            ),
+        )
+    return published.compare(total, earlier, earlier_total)
+
+
 @pages.get("/")
 @role_required("lead")
 def home():
@@ -184,21 +203,7 @@ def home():
         choice = _choose(session)
         if not isinstance(choice, Choice):
             return choice
-        comparison = None
-        if choice.scope is not None:
-            total = published.total_of(choice.cells)
-            earlier = published.earlier_release(session, choice.release, today())
-            earlier_total = published.scope_total(session, earlier.id, choice.scope) if earlier else None
-            comparison = published.compare(total, earlier, earlier_total)
-            if earlier is not None and earlier_total is None:
-                comparison = published.Comparison(
-                    published.period_span(earlier),
-                    published.MISSING,
-                    words=(
-                        "There are no figures of its own for this scope in the same period a year earlier, so the "
-                        "two periods cannot be compared.",
-                    ),
-                )
+        comparison = headline_comparison(session, choice)
         return render_template(
             "analytics/home.html",
             choice=choice,
@@ -325,36 +330,54 @@ def trend():
         choice = _choose(session)
         if not isinstance(choice, Choice):
             return choice
-        quarters, result, svg, findings = [], None, _trusted(""), []
-        if choice.scope is not None:
-            quarters = published.quarterly_series(session, choice.scope, choice.release.ends_on, today())
-        if quarters:
-            result = spc.xmr(published.series_values(quarters))
-            labels = [q.label for q in quarters]
-            svg = _trusted(
-                charts.xmr_chart(
-                    labels, result, chart_id="chart-trend", title="Reports each quarter, with process limits"
-                )
-            )
-            findings = [_explain(f, quarters, result) for f in result.findings]
-        rows = []
-        if result is not None:
-            for quarter, rules in zip(quarters, result.special, strict=True):
-                rows.append({"quarter": quarter, "signals": ", ".join(RULE_NAMES[r] for r in spc.RULES if r in rules)})
-        hidden = sum(1 for q in quarters if q.count is not None and q.count.hidden)
         return render_template(
             "analytics/trend.html",
             choice=choice,
             nav=_nav(choice, "trend"),
-            result=result,
-            svg=svg,
-            rows=rows,
-            findings=findings,
-            note=choice.note(hidden),
-            present=sum(1 for q in quarters if q.count is not None and not q.count.hidden),
+            trend=trend_for(session, choice),
             endpoint="analytics_pages.trend",
-            minimum=12,
         )
+
+
+@dataclass
+class Trend:
+    """The quarterly XmR chart up to the chosen period, its table rows and what it shows."""
+
+    result: spc.XmR | None
+    svg: Markup
+    rows: list[dict]
+    findings: list[str]
+    note: str
+    present: int  # quarters with a published figure
+    suppressed: int
+    minimum: int = 12  # fewer quarters than this: the limits are provisional
+
+
+def trend_for(session: Session, choice: Choice) -> Trend:
+    quarters, result, svg, findings = [], None, _trusted(""), []
+    if choice.scope is not None:
+        quarters = published.quarterly_series(session, choice.scope, choice.release.ends_on, today())
+    if quarters:
+        result = spc.xmr(published.series_values(quarters))
+        labels = [q.label for q in quarters]
+        svg = _trusted(
+            charts.xmr_chart(labels, result, chart_id="chart-trend", title="Reports each quarter, with process limits")
+        )
+        findings = [_explain(f, quarters, result) for f in result.findings]
+    rows = []
+    if result is not None:
+        for quarter, rules in zip(quarters, result.special, strict=True):
+            rows.append({"quarter": quarter, "signals": ", ".join(RULE_NAMES[r] for r in spc.RULES if r in rules)})
+    hidden = sum(1 for q in quarters if q.count is not None and q.count.hidden)
+    return Trend(
+        result,
+        svg,
+        rows,
+        findings,
+        choice.note(hidden),
+        present=sum(1 for q in quarters if q.count is not None and not q.count.hidden),
+        suppressed=hidden,
+    )
 
 
 def _explain(finding: spc.Finding, quarters: list, result: spc.XmR) -> str:

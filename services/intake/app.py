@@ -73,6 +73,7 @@ def create_app(settings: IntakeWebSettings) -> Flask:
     rest = _Api(app)
     csrf.exempt(api.blp)  # the JSON API reads no cookies, so it cannot be ridden cross-site
     rest.register_blueprint(api.blp)
+    api.document_organisations(rest.spec, app.extensions["intake"].organisations)
 
     _apply_limits(app, limiter, {"report": settings.report_limit, "wrong_code": settings.wrong_code_limit})
     errors.register(app)
@@ -93,7 +94,8 @@ def _apply_limits(app: Flask, limiter: Limiter, limits: Mapping[str, str]) -> No
         "receipt-codes": (
             limits["wrong_code"],
             wrong_code,
-            ("receipt.find", "receipt.add_note", "api.lookup_receipt", "api.add_note"),
+            ("receipt.find", "receipt.add_note", "receipt.confirm_withdrawal", "receipt.withdraw",
+             "api.lookup_receipt", "api.add_note"),
         ),
     }
     for scope, (spec, deduct_when, endpoints) in groups.items():

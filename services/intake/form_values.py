@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -15,12 +16,17 @@ from flask import request
 
 from portal_common import taxonomy
 
-# The structured questions come from the taxonomy; the two free-text answers are intake's own.
+# The structured questions come from the taxonomy; the two free-text answers are intake's own,
+# and so are the organisation (the operator's list) and the training consent.
+ORGANISATION = "organisation"
+CONSENT = "training_consent"
 MULTI = tuple(q.name for q in taxonomy.QUESTIONS if q.multiple)
 TEXT = ("account", "what_would_help")
-SINGLE = tuple(q.name for q in taxonomy.QUESTIONS if not q.multiple)
+SINGLE = (*(q.name for q in taxonomy.QUESTIONS if not q.multiple), ORGANISATION, CONSENT)
 KNOWN = (*TEXT, *MULTI, *SINGLE)
 MONTHS_OFFERED = 36
+# Up to this many organisations are offered as radios; a longer list is a select.
+ORGANISATION_RADIOS_MAX = 8
 
 # The order questions appear in, with their ids, for the error summary's links.
 FIELD_ANCHORS = {
@@ -29,17 +35,38 @@ FIELD_ANCHORS = {
     "characteristics": "characteristics-1",
     "sources": "sources-1",
     "setting": "setting-1",
+    ORGANISATION: "organisation",  # the select; organisation-1 when the list is short (anchors_for)
     "staff_group": "staff_group-1",
     "internationally_recruited": "internationally_recruited-1",
     "occurred_month": "occurred_month",
     "impact": "impact-1",
     "what_would_help": "what_would_help",
     "raised_formally": "raised_formally-1",
+    CONSENT: "training_consent-1",
     "_schema": "main-form",
 }
 
 
-MAX_FORM_VALUES = 60  # the report form has 11 questions and at most ~30 ticked boxes
+def organisations_as_radios(count: int) -> bool:
+    return count <= ORGANISATION_RADIOS_MAX
+
+
+def anchors_for(organisation_count: int) -> dict[str, str]:
+    """Where each error summary link goes: the organisation's first radio, or its select."""
+    if organisations_as_radios(organisation_count):
+        return {**FIELD_ANCHORS, ORGANISATION: "organisation-1"}
+    return FIELD_ANCHORS
+
+
+def report_answers(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as the report schema takes them: the consent radios' "yes" and "no"
+    (or nothing chosen: no) become true and false; anything else is left for the schema to refuse."""
+    consent = values.get(CONSENT, "")
+    converted = {"yes": True, "no": False, "": False}.get(consent, consent) if isinstance(consent, str) else consent
+    return {**values, CONSENT: converted}
+
+
+MAX_FORM_VALUES = 60  # the report form has 13 questions and at most ~30 ticked boxes
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -132,8 +159,9 @@ def first_message(value: Any) -> str:
     return "Check this answer."
 
 
-def summary_rows(values: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(question, answer, field) for "check your answers", in form order (the taxonomy's)."""
+def summary_rows(values: dict[str, Any], organisation_name: Callable[[str], str | None]) -> list[tuple[str, str, str]]:
+    """(question, answer, field) for "check your answers", in form order (the taxonomy's, with
+    the organisation after the setting and the training consent last)."""
 
     def label(question: taxonomy.Question, code: Any) -> str | None:
         try:
@@ -151,4 +179,10 @@ def summary_rows(values: dict[str, Any]) -> list[tuple[str, str, str]]:
         else:
             answer = (label(question, raw) if raw else None) or ""
         rows.append((question.summary, answer or "Not answered", question.name))
+        if question.name == "setting":
+            code = values.get(ORGANISATION) or ""
+            named = "Prefer not to say" if code == taxonomy.PREFER_NOT_TO_SAY else organisation_name(code)
+            rows.append(("Organisation", named or "Not answered", ORGANISATION))
+    agreed = values.get(CONSENT) == "yes"
+    rows.append(("Use as a training example", "Yes" if agreed else "No", CONSENT))
     return rows

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, today
@@ -19,6 +20,9 @@ class Base(DeclarativeBase):
 PENDING = "pending"
 REDACTED = "redacted"  # redacted, some consumer has not confirmed yet
 COMPLETE = "complete"  # redacted and held by every consumer
+
+WITHDRAWAL_PENDING = "pending"  # consent withdrawn; some consumer has not confirmed the deletion
+WITHDRAWAL_DONE = "done"  # every consumer confirmed it deleted what it held for training
 
 
 class Submission(Base):
@@ -47,6 +51,20 @@ class Submission(Base):
     # hex (see receipt_codes.py): lets the code's holder find this row, and nothing else.
     # Null for reports sent before receipts existed.
     receipt_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
+    # The reporter agreed that an anonymised version may be used as a training example...
+    training_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=sa_false())
+    # ...and later withdrew that agreement with the receipt code: WITHDRAWAL_PENDING until every
+    # consumer of report.training_consent_withdrawn has confirmed it, then WITHDRAWAL_DONE.
+    consent_withdrawal: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # Consumers that confirmed they deleted what they held for training after the withdrawal.
+    withdrawal_confirmed_by: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Re-send sweeps that found the withdrawal unconfirmed (a counter, not a clock).
+    withdrawal_sweeps: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+    @property
+    def training_use_agreed(self) -> bool:
+        """What the events say now: agreed, and not withdrawn since."""
+        return bool(self.training_consent) and self.consent_withdrawal is None
 
 
 class FollowUp(Base):
@@ -80,6 +98,44 @@ class SentDraft(Base):
 
     nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     sent_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+
+
+class PublishedAction(Base):
+    """A "you said, we did" action analytics published: shown on the public page and on the
+    receipts of matching reports. Written by leads; holds no report's text."""
+
+    __tablename__ = "published_actions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the action's id in analytics
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    you_said: Mapped[str] = mapped_column(Text, nullable=False)
+    we_did: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    characteristics: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    organisation: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: every organisation
+    published_week: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    # Order of arrival, for "newest first" within a week (a counter, not a clock).
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class WithdrawnAction(Base):
+    """An action withdrawn after publication. Kept (its id only) so that its publication,
+    arriving late or again, cannot bring it back."""
+
+    __tablename__ = "withdrawn_actions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    withdrawn_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=today)
+
+
+class PublishedPeriod(Base):
+    """A period whose counts leads can now see (a release analytics has published)."""
+
+    __tablename__ = "published_periods"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
 
 
 class Outbox(OutboxMixin, Base):

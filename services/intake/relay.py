@@ -2,8 +2,10 @@
 
 The outbox makes a report and its report.submitted event commit together; the relay sends
 pending rows to the broker. Every ``resend_interval`` the sweep also queues, through the
-same outbox, report.submitted again for reports still pending and report.redacted again
-for consumers that have not confirmed: this is how a Redis that lost its queues recovers.
+same outbox, report.submitted again for reports still pending, report.redacted again
+for consumers that have not confirmed, and report.training_consent_withdrawn again for
+consumers that have not confirmed a withdrawal: this is how a Redis that lost its queues
+recovers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from portal_common.outbox import purge_sent, relay_once
 from portal_common.routing import Routing
 
 from .models import Outbox
-from .operations import purge_sent_drafts, sweep_unconfirmed
+from .operations import purge_sent_drafts, sweep_unconfirmed, sweep_unconfirmed_withdrawals
 from .settings import IntakeRelaySettings
 
 
@@ -45,6 +47,7 @@ class IntakeRelay:
         if self.last_sweep is None or now - self.last_sweep >= self.settings.resend_interval:
             with unit_of_work(self.sessions) as session:
                 sweep_unconfirmed(session, self.routing.confirmers_of("report.redacted"))
+                sweep_unconfirmed_withdrawals(session, self.routing.confirmers_of("report.training_consent_withdrawn"))
                 purge_sent_drafts(session)
             purge_sent(self.sessions, Outbox)
             self.last_sweep = now

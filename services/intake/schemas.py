@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
-from portal_common import events, taxonomy
+from portal_common import events, organisations, taxonomy
 
 ACCOUNT_MAX = 5000
 HELP_MAX = 1000
@@ -99,7 +100,10 @@ def _months_so_far() -> str:
 
 
 CHOICE_FIELDS = ("experience", "setting", "staff_group", "internationally_recruited", "occurred_month",
-                 "impact", "raised_formally")
+                 "impact", "raised_formally", events.ORGANISATION)
+
+ORGANISATION_MESSAGE = "Choose an organisation from the list, or \"Prefer not to say\"."
+CONSENT_MESSAGE = "Choose yes or no."
 
 
 class ReportInputSchema(Schema):
@@ -148,6 +152,28 @@ class ReportInputSchema(Schema):
     )
     impact = fields.String(load_default=None, allow_none=True, validate=_choice("impact"))
     raised_formally = fields.String(load_default=None, allow_none=True, validate=_choice("raised_formally"))
+    # Not a taxonomy question: the choices are the operator's list, given to the schema when
+    # it is made (and put in the OpenAPI document's enum by the app).
+    organisation = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A code from the configured list of organisations, or prefer_not_to_say."},
+    )
+    training_consent = events.StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": CONSENT_MESSAGE},
+        metadata={
+            "description": "May an anonymised version be used as a training example? Only ever after "
+            "a person has checked the redacted text; it can be withdrawn later with the receipt code."
+        },
+    )
+
+    def __init__(self, *args: Any, organisation_codes: Iterable[str] | None = None, **kwargs: Any):
+        """``organisation_codes``: the configured organisations (default: portal_common.organisations)."""
+        super().__init__(*args, **kwargs)
+        if organisation_codes is None:
+            organisation_codes = (org.code for org in organisations.load())
+        self.organisation_choices: tuple[str, ...] = (*organisation_codes, taxonomy.PREFER_NOT_TO_SAY)
 
     @pre_load
     def _strip(self, data, **_kw):
@@ -174,6 +200,11 @@ class ReportInputSchema(Schema):
     def _help_readable(self, value: str | None, **_kw) -> None:
         if value is not None:
             _readable(value)
+
+    @validates("organisation")
+    def _known_organisation(self, value: str | None, **_kw) -> None:
+        if value is not None and value not in self.organisation_choices:
+            raise ValidationError(ORGANISATION_MESSAGE)
 
     @validates("occurred_month")
     def _not_future(self, value: str | None, **_kw) -> None:
@@ -246,15 +277,28 @@ class StageSchema(Schema):
 
 
 class ActionSchema(Schema):
-    theme = fields.String()
+    """A "you said, we did" action leads published that answers the report's themes or
+    characteristics. Written by leads, in their own words."""
+
+    id = fields.String()
     title = fields.String()
-    description = fields.String()
+    you_said = fields.String(metadata={"description": "What staff raised, as leads summarised it"})
+    we_did = fields.String(metadata={"description": "What was done about it"})
+    themes = fields.List(fields.String())
+    characteristics = fields.List(fields.String())
+    organisation = fields.String(allow_none=True, metadata={"description": "null: every organisation"})
+    organisation_name = fields.String(allow_none=True)
+    published_week = fields.Date(metadata={"description": "The Monday of the week it was published"})
 
 
 class ReceiptSchema(Schema):
     """What a receipt code shows: the redacted text and its tags, never the original."""
 
     status = fields.String(metadata={"description": "received or redacted"})
+    training_consent = fields.String(
+        metadata={"description": "yes: may be used as a training example once checked; no: will not be; "
+                  "withdrawn: agreed, then withdrew, so it is not used and training deleted what it held"}
+    )
     submitted_on = fields.String(metadata={"description": "The month it was sent, YYYY-MM"})
     redacted_text = fields.String(allow_none=True)
     redacted_help = fields.String(allow_none=True)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 
-from portal_common.messaging import WorkerSettings
+from portal_common import organisations
+from portal_common.events import is_organisation_code
+from portal_common.messaging import RelaySettings, WorkerSettings
 from portal_common.settings import CipherSettings, DatabaseSettings, service_prefix, shared
+from portal_common.taxonomy import PREFER_NOT_TO_SAY
 from portal_common.web import WebAppSettings
 
 NAME = "intake"
@@ -41,6 +46,29 @@ class IntakeWebSettings(WebAppSettings, CipherSettings, IntakeDatabase):
         "flask-limiter rate string.",
     )
 
+    organisations_csv: Path | None = Field(
+        None,
+        validation_alias=shared(organisations.ENV_VARIABLE),
+        json_schema_extra={"default_text": "(the demonstration list)"},
+        description="CSV of the organisations reporters can choose from, and leads can be limited to "
+        "(columns code,name,type; codes of letters, digits, - and _, at most 32 characters). Empty: "
+        "a demonstration list of five made-up trusts. The accounts service reads the same variable.",
+    )
+
+    @field_validator("organisations_csv")
+    @classmethod
+    def _organisations(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return value
+        try:
+            found = organisations.load(value)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise ValueError(f"cannot be read as a CSV file ({type(exc).__name__})") from None
+        bad = [org.code for org in found if not is_organisation_code(org.code) or org.code == PREFER_NOT_TO_SAY]
+        if bad:
+            raise ValueError(f"has codes that cannot be used: {', '.join(repr(code) for code in bad[:5])}")
+        return value
+
     @field_validator("report_limit", "wrong_code_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
@@ -71,15 +99,11 @@ class IntakeWorkerSettings(WorkerSettings, IntakeDatabase):
     model_config = service_prefix(NAME)
 
 
-class IntakeRelaySettings(WorkerSettings, IntakeDatabase):
+class IntakeRelaySettings(RelaySettings, IntakeDatabase):
     """The relay: publishes the outbox and re-sends what was never confirmed."""
 
     model_config = service_prefix(NAME)
 
-    relay_interval: float = Field(
-        0.5, ge=0.05, le=60, validation_alias=shared("PORTAL_RELAY_INTERVAL"),
-        description="Seconds between outbox relay passes.",
-    )
     resend_interval: float = Field(
         120, ge=0.5, le=86400, validation_alias=shared("PORTAL_RESEND_INTERVAL"),
         description="Seconds between sweeps that re-publish reports not yet confirmed redacted and stored.",

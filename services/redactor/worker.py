@@ -133,6 +133,7 @@ def redacted_event(job: Job, results: list[Any]) -> Event:
             "risk": {"score": risk.score, "reasons": list(risk.reasons), "needs_review": risk.needs_review},
             "submitted_week": job.event.payload["submitted_week"],
             "details": job.event.payload["details"],
+            "training_consent": job.event.payload["training_consent"],  # passed on unchanged
         },
         "redactor",
         event_id=derived_id("report.redacted", str(report_id)),

@@ -11,6 +11,8 @@ from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
 from . import operations
+from .curriculum import load_curriculum
+from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
 from .settings import TrainingWebSettings
 
@@ -37,7 +39,8 @@ def home():
     staff = current_staff()
     assert staff is not None
     cases = _waiting() if staff.has_role(*CASE_ROLES) else None
-    return render_template("training/home.html", staff=staff, cases=cases)
+    return render_template("training/home.html", staff=staff, cases=cases,
+                           trainer=staff.has_role(*TRAINER_ROLES), **home_context())
 
 
 @api.get("/candidates/stats")
@@ -49,7 +52,10 @@ def candidate_stats():
 
 def create_app(settings: TrainingWebSettings) -> Flask:
     app = staff_app(__name__, settings, label=LABEL)
+    # The hub's modules and scenarios, validated now: the app does not start on broken content.
+    app.extensions[CONTENT] = load_curriculum()
     install_signin(app, settings, session_model=StaffSession)
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(hub)
     return app

@@ -1,8 +1,14 @@
-"""Training's own tables: the pool of redacted reports that may become training cases."""
+"""Training's own tables: the pool of redacted reports that may become training cases, and the
+hub's learner progress.
+
+Only reports whose reporter agreed to training use are kept, with their notes; a
+withdrawal deletes them (operations.delete_training_material)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, String, Text
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
@@ -41,6 +47,16 @@ class CaseFollowUp(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class ConsentWithdrawal(Base):
+    """A report whose reporter withdrew their agreement to training use. Kept so that a copy
+    of the report or a note that arrives later (a re-send, or one still on its way when the
+    withdrawal came) is not taken in again. Holds the report's id and nothing else."""
+
+    __tablename__ = "consent_withdrawals"
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class Inbox(InboxMixin, Base):
     pass
 
@@ -51,3 +67,74 @@ class DeadLetter(DeadLetterMixin, Base):
 
 class StaffSession(StaffSessionMixin, Base):
     """A signed-in member of staff (never linked to any report)."""
+
+
+# -- the 5 Ds hub: learner progress and every choice made in a scenario -------------------
+#
+# A learner is an opaque key: an HMAC of the signed-in account's subject under the app's
+# secret (see services/training/learners.py), never an email or a name. Dates are days at
+# most, and a choice keeps only the Monday of its week. Nothing here refers to a report.
+
+
+class ModuleCompletion(Base):
+    """A learner has read a module to the end (one row per learner and module)."""
+
+    __tablename__ = "module_completions"
+
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    completed_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class CheckResult(Base):
+    """A learner's knowledge checks for one module: attempts, best score, passed or not."""
+
+    __tablename__ = "check_results"
+
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    best_score: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    out_of: Mapped[int] = mapped_column(Integer, nullable=False)
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    passed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class ScenarioRun(Base):
+    """One play-through of a scenario. Restarting abandons the open run and starts another."""
+
+    __tablename__ = "scenario_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner: Mapped[str] = mapped_column(String(64), nullable=False)
+    scenario_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    current_step: Mapped[str] = mapped_column(String(64), nullable=False)
+    # open, finished (reached an ending) or abandoned (restarted before the end)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    ending: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    finished_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class ScenarioChoice(Base):
+    """One choice a learner made at one step: what trainers count (k-safe) by D."""
+
+    __tablename__ = "scenario_choices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scenario_runs.id", ondelete="CASCADE"), nullable=False, index=True)
+    learner: Mapped[str] = mapped_column(String(64), nullable=False)
+    scenario_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    step_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    choice_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    d_tag: Mapped[str] = mapped_column(String(16), nullable=False)
+    chosen_week: Mapped[dt.date] = mapped_column(Date, nullable=False)  # a Monday
+
+
+Index("ix_scenario_runs_learner_scenario", ScenarioRun.learner, ScenarioRun.scenario_id)
+Index("ix_scenario_choices_scenario_step", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
+      ScenarioChoice.step_id)

@@ -1,4 +1,6 @@
-"""The training worker: takes in redacted reports and confirms it holds them.
+"""The training worker: takes in the redacted reports (and notes) of reporters who agreed to
+training use, deletes them when that agreement is withdrawn, and confirms every report and
+withdrawal it has applied, kept or not.
 
     celery -A portal_ops.workers:training worker -Q training.events
 """
@@ -13,7 +15,11 @@ from . import operations
 from .models import DeadLetter, Inbox
 from .settings import TrainingWorkerSettings
 
-HANDLERS = {"report.redacted": operations.add_candidate, "report.followup_added": operations.add_follow_up}
+HANDLERS = {
+    "report.redacted": operations.add_candidate,
+    "report.followup_added": operations.add_follow_up,
+    "report.training_consent_withdrawn": operations.withdraw_consent,
+}
 
 
 def make_worker(routing: Routing) -> Celery:

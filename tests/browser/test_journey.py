@@ -43,7 +43,7 @@ def look_up(page, base: str, code: str) -> None:
 
 def test_the_journey_with_javascript_and_no_accessibility_violations(page, live_intake):
     problems = {}
-    for path in ("/", "/faq", "/privacy", "/accessibility", "/support", "/receipt", "/report"):
+    for path in ("/", "/faq", "/privacy", "/accessibility", "/support", "/receipt", "/you-said-we-did", "/report"):
         page.goto(live_intake + path)
         found = axe_violations(page)
         if found:

@@ -154,6 +154,31 @@ def test_keyboard_only_admin_invites_a_lead_who_enrols_and_reaches_analytics(sta
     assert "Lee Lead" in page.locator("header").inner_text()
     axe(page, "analytics home")
 
+    # "You said, we did": a draft with a mistake comes back; saved, then published; the audit log.
+    press_on(page, page.get_by_role("link", name="You said, we did"))
+    assert heading(page) == "You said, we did"
+    axe(page, "actions")
+    press_on(page, page.get_by_role("button", name="Draft an action"))
+    axe(page, "draft an action")
+    type_into(page, page.get_by_label("Title"), "A quiet room for prayer on every site")
+    press_on(page, page.get_by_role("button", name="Save draft"))
+    assert "Enter what staff told you" in page.locator(".nhsuk-error-summary").inner_text()
+    assert page.get_by_label("Title").input_value() == "A quiet room for prayer on every site"
+    axe(page, "draft an action, with errors")
+    type_into(page, page.get_by_label("You said", exact=True), "There was nowhere quiet to pray during shifts.")
+    type_into(page, page.get_by_label("We did", exact=True), "Each site now has a quiet room, open all day.")
+    tab_to(page, page.get_by_label("Religious dress and practice"))
+    page.keyboard.press("Space")
+    press_on(page, page.get_by_role("button", name="Save draft"))
+    assert heading(page) == "A quiet room for prayer on every site"
+    axe(page, "action (draft)")
+    press_on(page, page.get_by_role("button", name="Publish", exact=True))
+    assert "Published" in page.locator("#status").inner_text()
+    axe(page, "action (published)")
+    page.goto(staff_site.analytics + "/audit")
+    assert page.locator("[data-testid=audit-entries] tbody tr").count() == 2
+    axe(page, "analytics audit log")
+
     press_on(page, page.get_by_role("button", name="Sign out"))
     assert page.url.startswith(staff_site.analytics + "/signed-out"), page.url
     assert heading(page) == "You have signed out"
@@ -251,4 +276,81 @@ def test_a_wrong_password_shows_an_error_summary_linked_to_the_field_and_keeps_t
     assert page.get_by_label("Email address").input_value() == address
     assert page.locator(".nhsuk-error-summary a[href='#password']").inner_text() == "Enter your password"
     axe(page, "accounts sign-in with errors (no JavaScript)", javascript=False)
+    axe.assert_clean()
+
+
+def test_a_learner_reads_a_module_passes_its_check_and_rehearses_a_scenario_without_javascript_and_by_keyboard(
+        staff_site, staff_browser, browser):
+    from services.training.curriculum import load_curriculum
+
+    content = load_curriculum()
+    axe = Axe(browser)
+    learner_email, _ = staff_site.make_account("learner", name="Lee Learner")
+    page = staff_browser(javascript=False).page
+    page.goto(staff_site.training + "/")
+    page.get_by_label("Email address").fill(learner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert heading(page) == "Active bystander hub"
+    axe(page, "hub home with modules and scenarios", javascript=False)
+
+    # A module, read to the end, then its knowledge check: first sent empty, then answered.
+    page.get_by_role("link", name="Direct", exact=True).click()
+    assert heading(page) == "Direct" and "Safety rules" in page.locator("main").inner_text()
+    axe(page, "module page", javascript=False)
+    page.get_by_role("button", name="I have read this: go to the knowledge check").click()
+    assert page.url.endswith("/learn/direct/check")
+    axe(page, "knowledge check", javascript=False)
+    page.get_by_role("button", name="Check my answers").click()
+    assert page.title().startswith("Error: ")
+    assert "Select an answer to question 1" in page.locator(".nhsuk-error-summary").inner_text()
+    axe(page, "knowledge check with errors", javascript=False)
+    for question in content.module("direct").check.questions:
+        right = next(n for n, o in enumerate(question.options, 1) if o.correct)
+        page.locator(f"#{question.id}-{right}").check()
+    page.get_by_role("button", name="Check my answers").click()
+    assert "You passed" in page.locator("main").inner_text()
+    axe(page, "knowledge check feedback", javascript=False)
+
+    # A scenario step by step without JavaScript: nothing chosen is refused, a choice gets feedback.
+    page.goto(staff_site.training + "/scenarios/theatre-banter")
+    assert heading(page) == "Banter in theatre" and "Content warning" in page.locator("main").inner_text()
+    axe(page, "scenario introduction", javascript=False)
+    page.get_by_role("button", name="Start the scenario").click()
+    assert heading(page) == "What do you do?"
+    axe(page, "scenario step", javascript=False)
+    page.get_by_role("button", name="Continue").click()
+    assert "Select what you would do" in page.locator(".nhsuk-error-summary").inner_text()
+    axe(page, "scenario step with an error", javascript=False)
+    page.get_by_label(content.scenario("theatre-banter").step("during-the-case").choices[0].text).check()
+    page.get_by_role("button", name="Continue").click()
+    assert heading(page) == "What you chose" and "Distract" in page.locator("main").inner_text()
+    axe(page, "scenario feedback", javascript=False)
+    page.get_by_role("link", name="Continue").click()
+    assert heading(page) == "What do you do?" and "coffee room" in page.locator("main").inner_text()
+
+    # The rest by keyboard alone, with JavaScript on: Tab to a choice, Space to pick it, Enter to go on.
+    page = staff_browser(javascript=True).page
+    page.goto(staff_site.training + "/signin?go=1")  # single sign-on: the provider still knows this person
+    if page.url.startswith(staff_site.accounts):
+        page.get_by_label("Email address").fill(learner_email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+    page.goto(staff_site.training + "/scenarios/theatre-banter/play")
+    assert "coffee room" in page.locator("main").inner_text(), "the run carries on where it was left"
+    press_on(page, page.get_by_role("button", name="Continue"))
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.is_visible() and focused(summary)
+    for _ in ("after-the-case", "priya-talks"):
+        tab_to(page, page.locator("#choice-1"))
+        page.keyboard.press("Space")
+        press_on(page, page.get_by_role("button", name="Continue"))
+        assert heading(page) == "What you chose"
+        press_on(page, page.get_by_role("link", name="Continue"))
+    assert heading(page) == "Priya knows someone is on her side"
+    axe(page, "scenario ending")
+    press_on(page, page.get_by_role("link", name="see your progress"))
+    assert heading(page) == "Your progress"
+    assert "1 of 8 scenarios finished." in page.locator("main").inner_text()
+    axe(page, "progress page")
     axe.assert_clean()

@@ -18,3 +18,5 @@ def test_synthetic_reports_are_valid_and_varied():
     assert len({c for r in reports for c in r["characteristics"]}) >= 8
     assert any("@example.nhs.uk" in r["account"] for r in reports)
     assert any("07700 900" in r["account"] for r in reports)
+    assert {r["organisation"] for r in reports} >= {"DEMO1", "DEMO5", "prefer_not_to_say", None}
+    assert 0.2 < sum(r["training_consent"] for r in reports) / len(reports) < 0.6

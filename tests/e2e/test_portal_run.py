@@ -47,6 +47,7 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
             "account": "Dr Miriam Fairweather told the team I was too emotional. "
                        "Email miriam.fairweather@example.org or ring 01632 960983.",
             "characteristics": ["sex"],
+            "training_consent": True,  # training keeps the redacted text only with the reporter's yes
         }).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/reports", data=body, headers={"Content-Type": "application/json"}
@@ -74,8 +75,15 @@ def test_one_command_runs_the_product_and_stops_cleanly(tmp_path):
                 return db.execute("SELECT status, ciphertext FROM submissions WHERE id = ?", (report_id,)).fetchone()
 
         wait_for(lambda: intake_row() == ("complete", None), 30, message="ciphertext wiped")
-        with sqlite3.connect(tmp_path / "var" / "analytics.db") as db:
-            (text,) = db.execute("SELECT redacted_text FROM reports").fetchone()
+        # Analytics keeps the coded answers only: the redacted text is read where it is kept,
+        # in training's pool (the reporter agreed) and on intake's receipt.
+        with sqlite3.connect(tmp_path / "var" / "training.db") as db:
+            (text,) = db.execute(
+                "SELECT redacted_text FROM case_candidates WHERE report_id = ?", (report_id,)
+            ).fetchone()
+        with sqlite3.connect(tmp_path / "var" / "intake.db") as db:
+            (receipt_text,) = db.execute("SELECT redacted_text FROM submissions WHERE id = ?", (report_id,)).fetchone()
+        assert receipt_text == text
         for secret in ("Miriam", "Fairweather", "miriam.fairweather@example.org", "01632 960983"):
             assert secret not in text
         assert "too emotional" in text

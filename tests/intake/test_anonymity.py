@@ -72,11 +72,13 @@ def test_no_address_agent_referrer_or_raw_text_is_kept_anywhere(
     stack.start_all()
     base = start_intake_web(stack)
 
-    sent = [_post(base + "/api/v1/reports", {"account": ACCOUNT, "characteristics": ["race"]})]
+    # Both agree to training use, so their redacted text reaches the training pool too.
+    body = {"account": ACCOUNT, "characteristics": ["race"], "training_consent": True}
+    sent = [_post(base + "/api/v1/reports", body)]
     # The same through the Flask app, with the address in the WSGI environ itself.
     client = intake_app.test_client()
     response = client.post(
-        "/api/v1/reports", json={"account": ACCOUNT, "setting": "acute"},
+        "/api/v1/reports", json={"account": ACCOUNT, "setting": "acute", "training_consent": True},
         environ_base={"REMOTE_ADDR": OTHER_ADDRESS, "HTTP_USER_AGENT": AGENT, "HTTP_REFERER": REFERRER},
     )
     sent.append(response.get_json())
@@ -102,7 +104,7 @@ def test_no_address_agent_referrer_or_raw_text_is_kept_anywhere(
         **{f"db:{service}": _all_rows(url) for service, url in databases.urls.items()},
     }
     assert "report accepted" in haystacks["logs"], "the logs were captured"
-    assert "[PERSON" in haystacks["db:analytics"], "the redacted reports reached analytics"
+    assert "[PERSON" in haystacks["db:training"], "the redacted reports reached training"
     needles = [ADDRESS, OTHER_ADDRESS, "203.0.113", "198.51.100", AGENT, "CanaryBrowser", "anon-test-ua",
                REFERRER, "canary-referrer", "Priya", "Shah", ACCOUNT, sent[0]["receipt_code"],
                sent[1]["receipt_code"]]

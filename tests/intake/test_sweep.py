@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
-from portal_common.events import make_event
+from portal_common.events import derived_id, make_event
 from portal_ops import registry
 from services.intake import operations
-from services.intake.models import REDACTED, Outbox, Submission
+from services.intake.models import REDACTED, WITHDRAWAL_DONE, Outbox, Submission
 
 from ..contract.test_events import EXAMPLES
 
@@ -85,3 +85,72 @@ def test_a_report_past_the_limit_is_left_to_an_operator(sessions_for, settings_f
         assert _sweep(sessions) == 0 and _sweep(sessions) == 0
     assert _pending_outbox(sessions) == []
     assert "need an operator" in caplog.text
+
+
+WITHDRAWAL_CONFIRMERS = registry.routing().confirmers_of("report.training_consent_withdrawn")
+
+
+def _withdraw(sessions, report_id):
+    from services.intake.operations.records import withdraw_training_consent
+
+    with unit_of_work(sessions) as session:
+        submission = session.get(Submission, report_id)
+        submission.training_consent = True
+        assert withdraw_training_consent(session, submission)
+        for row in session.scalars(select(Outbox)):
+            row.sent, row.message = True, None  # as if the relay had delivered it
+
+
+def _confirm(sessions, report_id, consumer, event_type):
+    stored = make_event(
+        "report.stored", {"report_id": uuid.UUID(report_id), "consumer": consumer, "event_type": event_type}, consumer
+    )
+    with unit_of_work(sessions) as session:
+        operations.apply_stored(session, stored, CONFIRMERS, WITHDRAWAL_CONFIRMERS)
+
+
+def _sweep_withdrawals(sessions):
+    with unit_of_work(sessions) as session:
+        return operations.sweep_unconfirmed_withdrawals(session, WITHDRAWAL_CONFIRMERS)
+
+
+def test_training_confirms_withdrawals_and_nothing_else_needs_to():
+    assert WITHDRAWAL_CONFIRMERS == ("training",)
+
+
+def test_an_unconfirmed_withdrawal_is_sent_again_until_training_confirms_it(sessions_for, settings_for):
+    sessions = sessions_for("intake")
+    [report_id] = _submit(sessions, settings_for("intake"))
+    _withdraw(sessions, report_id)
+    assert _sweep_withdrawals(sessions) == 0  # first sight: give it a whole interval
+    assert _sweep_withdrawals(sessions) == 1
+    [(event_type, targets, message)] = _pending_outbox(sessions, with_message=True)
+    assert (event_type, targets) == ("report.training_consent_withdrawn", ["training"])
+    assert message["id"] == str(derived_id("report.training_consent_withdrawn", report_id))
+    with unit_of_work(sessions) as session:
+        for row in session.scalars(select(Outbox)):
+            row.sent, row.message = True, None
+
+    # A confirmation of the report's redaction is not a confirmation of the withdrawal.
+    _confirm(sessions, report_id, "training", "report.redacted")
+    assert _sweep_withdrawals(sessions) == 1
+    with unit_of_work(sessions) as session:
+        for row in session.scalars(select(Outbox)):
+            row.sent, row.message = True, None
+    _confirm(sessions, report_id, "training", "report.training_consent_withdrawn")
+    with unit_of_work(sessions) as session:
+        row = session.get(Submission, report_id)
+        assert row.consent_withdrawal == WITHDRAWAL_DONE
+        assert row.confirmed_by == ["training"]  # the redaction's confirmation, kept apart
+    assert _sweep_withdrawals(sessions) == 0 and _sweep_withdrawals(sessions) == 0
+
+
+def test_a_report_still_pending_is_re_sent_without_the_consent_it_withdrew(sessions_for, settings_for):
+    sessions = sessions_for("intake")
+    [report_id] = _submit(sessions, settings_for("intake"))
+    _withdraw(sessions, report_id)
+    _sweep(sessions)
+    assert _sweep(sessions) == 1
+    pending = _pending_outbox(sessions, with_message=True)
+    [(_type, _targets, message)] = [row for row in pending if row[0] == "report.submitted"]
+    assert message["payload"]["training_consent"] is False

@@ -30,7 +30,7 @@ def stored(sessions) -> int:
 
 
 def test_every_page_renders_with_strict_headers_and_no_third_party_asset(client):
-    for path in ("/", "/faq", "/privacy", "/accessibility", "/support", "/report", "/receipt"):
+    for path in ("/", "/faq", "/privacy", "/accessibility", "/support", "/report", "/receipt", "/you-said-we-did"):
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)

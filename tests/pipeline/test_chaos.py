@@ -22,7 +22,8 @@ def _post(client, n: int, tag: str, repeat: int = 1) -> list[str]:
     ids = []
     for i in range(n):
         account = " ".join([f"{tag} {i}: a colleague laughed at how I pronounce words in handover."] * repeat)
-        response = client.post("/api/v1/reports", json={"account": account, "characteristics": ["race"]})
+        body = {"account": account, "characteristics": ["race"], "training_consent": True}  # kept by training too
+        response = client.post("/api/v1/reports", json=body)
         assert response.status_code == 202
         ids.append(response.get_json()["id"])
     return ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from portal_common.events import Event, make_event
+from portal_common.events import Event, derived_id, make_event
 
 from ..models import FollowUp, Submission
 
@@ -23,12 +23,14 @@ def submitted_event(submission: Submission) -> Event:
             "ciphertext": submission.ciphertext,
             "submitted_week": week_start(submission.submitted_on),
             "details": submission.details,
+            # Re-sent after a withdrawal, it says no: the redactor passes that on.
+            "training_consent": submission.training_use_agreed,
         },
         "intake",
     )
 
 
-def followup_added_event(note: FollowUp) -> Event:
+def followup_added_event(note: FollowUp, training_consent: bool) -> Event:
     risk = note.risk or {"score": 0.0, "reasons": [], "needs_review": False}
     return make_event(
         "report.followup_added",
@@ -40,6 +42,17 @@ def followup_added_event(note: FollowUp) -> Event:
             "themes": note.themes,
             "risk": {k: risk[k] for k in ("score", "reasons", "needs_review")},
             "added_week": week_start(note.added_on),
+            "training_consent": training_consent,
         },
         "intake",
+    )
+
+
+def consent_withdrawn_event(submission: Submission) -> Event:
+    """The same id every time, so a re-sent withdrawal is absorbed by the consumer's inbox."""
+    return make_event(
+        "report.training_consent_withdrawn",
+        {"report_id": uuid.UUID(submission.id)},
+        "intake",
+        event_id=derived_id("report.training_consent_withdrawn", submission.id),
     )

@@ -59,3 +59,11 @@ class RedactorUnavailable(NoteNotAdded):
 
 class NoteLimitReached(NoteNotAdded):
     """The report already carries the most notes it can."""
+
+
+class NoConsentToWithdraw(Refused):
+    """The reporter did not agree to training use, so there is nothing to withdraw."""
+
+    def __init__(self, receipt: dict[str, Any]):
+        super().__init__(type(self).__name__)
+        self.receipt = receipt

@@ -1,4 +1,5 @@
-"""The reporter's actions with a receipt code: look the report up, and add a note to it.
+"""The reporter's actions with a receipt code: look the report up, add a note to it, and
+withdraw their agreement to training use.
 
 No transaction is open while a look-up is padded to its floor or while the redactor
 redacts a note: each database step is its own short unit of work.
@@ -14,16 +15,26 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from portal_common import organisations
 from portal_common.db import unit_of_work
 
 from .. import receipt_status
 from ..context import IntakeContext
-from ..models import Submission
+from ..models import PENDING, Submission
 from ..preview import PreviewUnavailable
 from ..receipt_codes import pad_to_floor
 from ..schemas import FollowUpInputSchema, ReceiptInputSchema
-from . import records
-from .outcomes import Busy, Invalid, InvalidNote, NoteLimitReached, NotFound, RedactorUnavailable, Unavailable
+from . import published, records
+from .outcomes import (
+    Busy,
+    Invalid,
+    InvalidNote,
+    NoConsentToWithdraw,
+    NoteLimitReached,
+    NotFound,
+    RedactorUnavailable,
+    Unavailable,
+)
 
 # marshmallow schemas keep no state between loads: one instance each, made once.
 _RECEIPT_INPUT = ReceiptInputSchema()
@@ -34,6 +45,12 @@ _NOTE_INPUT = FollowUpInputSchema()
 class Found:
     report_id: str
     receipt: dict[str, Any]  # what the code shows (receipt_status.build)
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn:
+    receipt: dict[str, Any]  # what the code shows now
+    already: bool  # it had been withdrawn before: nothing new was done
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,19 @@ def _find_by_keys(ctx: IntakeContext, raw_code: str) -> Found | None:
 
 def _found(session, submission: Submission) -> Found:
     notes = records.follow_ups_of(session, submission)
-    return Found(submission.id, receipt_status.build(submission, notes))
+    themes = (submission.themes or []) if submission.status != PENDING else []
+    details = submission.details or {}
+    matching = published.matching_actions(
+        session, themes, details.get("characteristics") or [], details.get("organisation")
+    )
+    names = {org.code: org.name for org in organisations.load()} if matching else {}
+    receipt = receipt_status.build(
+        submission,
+        notes,
+        in_report=published.in_published_period(session, submission),
+        actions=[published.action_view(action, names) for action in matching],
+    )
+    return Found(submission.id, receipt)
 
 
 def look_up_receipt(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,3 +160,40 @@ def add_note(ctx: IntakeContext, values: Mapping[str, Any]) -> NoteAdded:
     except OperationalError:
         raise Unavailable from None
     return NoteAdded(note.redacted_text, after.receipt)
+
+
+def check_consent(ctx: IntakeContext, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the code shows, before a withdrawal is confirmed; raises NoConsentToWithdraw when
+    the reporter never agreed (the page to confirm a withdrawal is then not shown)."""
+    receipt = look_up_receipt(ctx, values)
+    if receipt["training_consent"] == "no":
+        raise NoConsentToWithdraw(receipt)
+    return receipt
+
+
+def withdraw_consent(ctx: IntakeContext, values: Mapping[str, Any]) -> ConsentWithdrawn:
+    """Withdraw the agreement that the report may be used as a training example.
+
+    Records it and queues report.training_consent_withdrawn in one unit of work, once:
+    withdrawing again changes nothing and says so. Raises NoConsentToWithdraw when the
+    reporter never agreed.
+    """
+    try:
+        data = _RECEIPT_INPUT.load({"code": values.get("code")})
+    except ValidationError as exc:
+        raise Invalid(exc.messages) from None
+    found = _find(ctx, data["code"])
+    try:
+        with ctx.writes.turn(), unit_of_work(ctx.sessions) as session:
+            # Locked (on PostgreSQL) so two withdrawals at once queue one event.
+            submission = session.get(Submission, found.report_id, with_for_update=True)
+            if submission is None:
+                raise NotFound
+            if not submission.training_consent:
+                raise NoConsentToWithdraw(_found(session, submission).receipt)
+            done = records.withdraw_training_consent(session, submission)
+            session.flush()
+            after = _found(session, submission)
+    except OperationalError:
+        raise Unavailable from None
+    return ConsentWithdrawn(after.receipt, already=not done)

@@ -15,15 +15,16 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common.crypto import TextCipher
+from portal_common.events import ORGANISATION
 from portal_common.models import today
 from portal_common.outbox import add_event
 from portal_common.taxonomy import THEME_CODES
 
-from ..models import PENDING, FollowUp, Outbox, SentDraft, Submission
+from ..models import PENDING, WITHDRAWAL_PENDING, FollowUp, Outbox, SentDraft, Submission
 from ..receipt_codes import V2_PREFIX
 from ..receipt_status import FOLLOW_UPS_MAX
 from ..schemas import DETAIL_FIELDS
-from .events import followup_added_event, submitted_event
+from .events import consent_withdrawn_event, followup_added_event, submitted_event
 
 log = logging.getLogger("portal.intake")
 
@@ -59,6 +60,7 @@ def submit_report(
     details = {key: data.get(key) for key in DETAIL_FIELDS}
     details["characteristics"] = sorted(details.get("characteristics") or [])
     details["sources"] = sorted(details.get("sources") or [])
+    details[ORGANISATION] = data.get(ORGANISATION)
     ciphertext = cipher.encrypt_json(
         {"account": data["account"], "what_would_help": data.get("what_would_help")}
     )
@@ -69,6 +71,7 @@ def submit_report(
         submitted_on=today(),
         status=PENDING,
         receipt_key=receipt_key,
+        training_consent=bool(data.get("training_consent")),
     )
     session.add(submission)
     add_event(session, Outbox, submitted_event(submission))
@@ -116,6 +119,20 @@ def add_follow_up(session: Session, submission: Submission, redacted: dict[str, 
         added_on=today(),
     )
     session.add(note)
-    add_event(session, Outbox, followup_added_event(note))
+    add_event(session, Outbox, followup_added_event(note, submission.training_use_agreed))
     log.info("follow-up note accepted", extra={"report_id": submission.id})
     return note
+
+
+def withdraw_training_consent(session: Session, submission: Submission) -> bool:
+    """Record that the reporter withdrew their agreement, and queue
+    report.training_consent_withdrawn in the same transaction. False when there was no
+    agreement to withdraw, or it was withdrawn before (nothing is queued twice)."""
+    if not submission.training_use_agreed:
+        return False
+    submission.consent_withdrawal = WITHDRAWAL_PENDING
+    submission.withdrawal_confirmed_by = []
+    submission.withdrawal_sweeps = 0
+    add_event(session, Outbox, consent_withdrawn_event(submission))
+    log.info("training consent withdrawn", extra={"report_id": submission.id})
+    return True

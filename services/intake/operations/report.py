@@ -19,15 +19,11 @@ from portal_common.db import unit_of_work
 from ..context import IntakeContext
 from ..preview import Preview, PreviewUnavailable
 from ..receipt_codes import new_code
-from ..schemas import ReportInputSchema
 from ..security import nonce_hash
 from . import records
 from .outcomes import AlreadySent, Invalid, Unavailable
 
 log = logging.getLogger("portal.intake")
-
-
-_REPORT_INPUT = ReportInputSchema()  # marshmallow schemas keep no state between loads
 
 
 @dataclass(frozen=True)
@@ -42,16 +38,17 @@ class SentReport:
     receipt_code: str  # shown to the person once, never stored
 
 
-def validate_report(answers: Mapping[str, Any]) -> dict[str, Any]:
+def validate_report(ctx: IntakeContext, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers as ``ctx.report_input`` loads them (it knows the configured organisations)."""
     try:
-        return _REPORT_INPUT.load(answers)
+        return ctx.report_input.load(answers)
     except ValidationError as exc:
         raise Invalid(exc.messages) from None
 
 
 def check_report(ctx: IntakeContext, answers: Mapping[str, Any]) -> CheckedReport:
     """Validate, then ask the redactor what the text looks like redacted. Stores nothing."""
-    data = validate_report(answers)
+    data = validate_report(ctx, answers)
     try:
         preview = ctx.redactor.preview(data["account"], data.get("what_would_help"))
     except PreviewUnavailable:
@@ -64,7 +61,7 @@ def send_report(ctx: IntakeContext, answers: Mapping[str, Any], draft_nonce: str
 
     ``draft_nonce`` is the web form's single-use draft id: a draft is stored once at most.
     """
-    data = validate_report(answers)
+    data = validate_report(ctx, answers)
     code = new_code()
     receipt_key = ctx.receipt_keys.lookup_key(code)  # outside the transaction
     try:

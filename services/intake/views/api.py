@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from apispec import APISpec
 from flask import jsonify, request
 from flask_smorest import Blueprint
+
+from portal_common.organisations import Organisation
+from portal_common.taxonomy import PREFER_NOT_TO_SAY
 
 from ..operations import add_note as add_note_to_report
 from ..operations import look_up_receipt, send_report
@@ -53,6 +58,19 @@ REFUSALS = {
     503: "Unavailable, nothing was stored: the database is away, every receipt look-up slot is "
     "taken (with Retry-After), or, for notes, the redactor did not answer in time",
 }
+
+
+def document_organisations(spec: APISpec, organisations: Sequence[Organisation]) -> None:
+    """Put the configured organisations in the document: the schema class cannot know them,
+    because the list is the operator's (read when the app starts)."""
+    field = spec.components.schemas["ReportInput"]["properties"]["organisation"]
+    field["enum"] = [*(org.code for org in organisations), PREFER_NOT_TO_SAY, "", None]
+    field["nullable"] = True
+    names = "; ".join(f"{org.code}: {org.name}" for org in organisations)
+    field["description"] = (
+        "The organisation the reporter was with when it happened: a code from the operator's list "
+        f"({names}), or prefer_not_to_say. Empty or null: not answered."
+    )
 
 
 def _refusals(*statuses: int):

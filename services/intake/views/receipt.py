@@ -1,4 +1,5 @@
-"""Look a report up with its receipt code, and add a note to it (web pages)."""
+"""Look a report up with its receipt code, add a note to it, and withdraw the agreement to
+training use (web pages). The code always travels in a POST body, never in a URL."""
 
 from __future__ import annotations
 
@@ -7,19 +8,21 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from ..form_values import first_message
-from ..operations import NoteAdded, look_up_receipt
+from ..operations import ConsentWithdrawn, NoteAdded, check_consent, look_up_receipt, withdraw_consent
 from ..operations import add_note as add_note_to_report
 from ..operations.outcomes import (
     Busy,
     Invalid,
     InvalidNote,
+    NoConsentToWithdraw,
     NoteLimitReached,
     NoteNotAdded,
     NotFound,
     RedactorUnavailable,
     Unavailable,
 )
-from ..receipt_status import theme_labels
+from ..operations.published import week_label
+from ..receipt_status import characteristic_labels, theme_labels
 from ..schemas import NOTE_MAX
 from . import intake, log_unavailable
 
@@ -31,6 +34,8 @@ REDACTOR_SLOW = ("We could not add your note just now because the service that r
                  "details did not answer in time. Nothing has been saved. Please try again in a "
                  "few minutes.")
 NOTES_FULL = "This report already has the most notes it can take."
+NO_CONSENT = ("When you sent this report you did not agree to it being used as a training example, "
+              "so there is nothing to withdraw. It will not be used in training.")
 BUSY = ("Many people are looking reports up right now. Nothing has been saved. Please try again "
         "in a moment.")
 
@@ -40,20 +45,31 @@ def _find_page(code: str = "", error: str | None = None, status: int = 200):
 
 
 def _receipt_page(receipt: dict[str, Any], code: str, note: str = "", note_error: str | None = None,
-                  added: NoteAdded | None = None, status: int = 200):
+                  added: NoteAdded | None = None, status: int = 200,
+                  withdrawn: ConsentWithdrawn | None = None, notice: str | None = None):
     return (
         render_template(
             "receipt.html",
             view=receipt,
             themes=theme_labels(),
+            characteristics=characteristic_labels(),
+            week_label=week_label,
             code=code,
             note=note,
             note_error=note_error,
             added=added,
             note_max=NOTE_MAX,
+            withdrawn=withdrawn,
+            notice=notice,
         ),
         status,
     )
+
+
+def _unavailable(code: str):
+    log_unavailable()
+    return _find_page(code[:200], "We cannot look reports up right now. Nothing has been changed. "
+                      "Please try again later.", 503)
 
 
 @bp.get("")
@@ -100,3 +116,42 @@ def add_note():
         log_unavailable()
         return _find_page(code[:200], "We cannot add notes right now. Nothing has been saved.", 503)
     return _receipt_page(added.receipt, code, added=added)
+
+
+@bp.post("/training-consent")
+def confirm_withdrawal():
+    """Ask the reporter to confirm before their agreement to training use is withdrawn."""
+    code = request.form.get("code", "")
+    try:
+        receipt = check_consent(intake(), {"code": code})
+    except Invalid as exc:
+        return _find_page(code[:200], first_message(exc.messages), 422)
+    except NotFound:
+        return _find_page(code[:200], NOT_FOUND, 404)
+    except Busy:
+        return _find_page(code[:200], BUSY, 503)
+    except NoConsentToWithdraw as exc:
+        return _receipt_page(exc.receipt, code, notice=NO_CONSENT, status=409)
+    except Unavailable:
+        return _unavailable(code)
+    if receipt["training_consent"] == "withdrawn":
+        return _receipt_page(receipt, code, notice="You have already withdrawn your agreement.")
+    return render_template("withdraw_consent.html", code=code)
+
+
+@bp.post("/training-consent/withdraw")
+def withdraw():
+    code = request.form.get("code", "")
+    try:
+        done = withdraw_consent(intake(), {"code": code})
+    except Invalid as exc:
+        return _find_page(code[:200], first_message(exc.messages), 422)
+    except NotFound:
+        return _find_page(code[:200], NOT_FOUND, 404)
+    except Busy:
+        return _find_page(code[:200], BUSY, 503)
+    except NoConsentToWithdraw as exc:
+        return _receipt_page(exc.receipt, code, notice=NO_CONSENT, status=409)
+    except Unavailable:
+        return _unavailable(code)
+    return _receipt_page(done.receipt, code, withdrawn=done)

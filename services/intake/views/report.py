@@ -13,10 +13,12 @@ from flask import Blueprint, render_template, request
 from portal_common import taxonomy
 
 from ..form_values import (
-    FIELD_ANCHORS,
+    anchors_for,
     clean_values,
     flatten_errors,
     month_options,
+    organisations_as_radios,
+    report_answers,
     summary_rows,
     values_from_request,
 )
@@ -28,6 +30,8 @@ from ..security import DraftError
 from . import intake, log_unavailable
 
 bp = Blueprint("report", __name__, url_prefix="/report")
+
+CONSENT_CHOICES = (taxonomy.Choice("yes", "Yes"), taxonomy.Choice("no", "No"))
 
 MESSAGES = {
     "csrf": "This page was open for a long time, or your browser blocked our cookie, so we "
@@ -43,12 +47,19 @@ MESSAGES = {
 
 def render_form(values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                 status: int = 200, notice: str | None = None):
+    organisations = intake().organisations
     return (
         render_template(
             "report_form.html",
             values=values or {},
             errors=errors or {},
-            anchors=FIELD_ANCHORS,
+            anchors=anchors_for(len(organisations)),
+            organisation_choices=[
+                *(taxonomy.Choice(org.code, org.name) for org in organisations),
+                taxonomy.Choice(taxonomy.PREFER_NOT_TO_SAY, "Prefer not to say"),
+            ],
+            organisation_radios=organisations_as_radios(len(organisations)),
+            consent_choices=CONSENT_CHOICES,
             notice=notice,
             taxonomy=taxonomy,
             months=month_options(),
@@ -95,14 +106,14 @@ def check():
     else:
         values = values_from_request()
     try:
-        checked = check_report(ctx, values)
+        checked = check_report(ctx, report_answers(values))
     except Invalid as exc:
         return render_form(values, flatten_errors(exc.messages), status=422)
     return render_template(
         "check.html",
         preview=checked.preview,
         draft=ctx.sealer.seal(values),
-        rows=summary_rows(values),
+        rows=summary_rows(values, ctx.organisation_name),
         themes=theme_labels(),
     )
 
@@ -130,7 +141,7 @@ def send():
         return render_form(errors={"_schema": MESSAGES["invalid"]}, status=400)
     values = clean_values(answers)
     try:
-        sent = send_report(ctx, values, draft_nonce=nonce)
+        sent = send_report(ctx, report_answers(values), draft_nonce=nonce)
     except Invalid as exc:
         return render_form(values, flatten_errors(exc.messages), status=422)
     except AlreadySent:

@@ -5,7 +5,7 @@ a date) and the published staff survey and WRES figures leads upload to show bes
 report counts (docs/targets.md, docs/benchmarks.md).
 
 Revision ID: 0007_targets
-Revises: 0005
+Revises: 0006_actions
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_targets'
-down_revision = '0005'
+down_revision = '0006_actions'
 branch_labels = None
 depends_on = None
 
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column('code', sa.String(length=40), nullable=False),
         sa.Column('baseline_starts_on', sa.Date(), nullable=False),
         sa.Column('reduction', sa.Integer(), nullable=False),
-        sa.Column('target_date', sa.Date(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
         sa.Column('created_on', sa.Date(), nullable=False),
         sa.Column('changed_on', sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
