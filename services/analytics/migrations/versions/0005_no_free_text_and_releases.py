@@ -52,7 +52,7 @@ def upgrade() -> None:
         op.execute("PRAGMA secure_delete = ON")
     columns = ", ".join(CODED)
     _reports_table('reports_coded')
-    op.execute(f"INSERT INTO reports_coded ({columns}) SELECT {columns} FROM reports")
+    op.execute(f"INSERT INTO reports_coded ({columns}) SELECT {columns} FROM reports")  # noqa: S608 (constant column names)
     op.drop_index('ix_reports_submitted_week', table_name='reports')
     op.drop_table('reports')
     op.rename_table('reports_coded', 'reports')
