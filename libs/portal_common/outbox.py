@@ -15,9 +15,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import is_postgres, unit_of_work
+from .db import is_postgres, make_engine, make_session_factory, unit_of_work
 from .events import Event
-from .messaging import TRANSIENT_ERRORS, Publisher
+from .messaging import TRANSIENT_ERRORS, Publisher, make_sender
 from .models import today
 
 log = logging.getLogger("portal.outbox")
@@ -73,3 +73,41 @@ def pending_count(sessions: sessionmaker[Session], outbox: Any) -> int:
     with unit_of_work(sessions) as session:
         count: int | None = session.scalar(select(func.count()).select_from(outbox).where(outbox.sent.is_(False)))
         return count or 0
+
+
+class OutboxRelay:
+    """A service's part of ``portal-relay``: every pass publishes its outbox; every
+    ``chore_interval`` seconds it first does the service's periodic work (:meth:`chores`) and
+    purges sent rows. A service subclasses it, naming its ``outbox`` model."""
+
+    outbox: Any  # the service's Outbox model
+
+    def __init__(self, settings: Any, routing: Any, sessions: sessionmaker[Session], publisher: Publisher):
+        self.settings, self.routing, self.sessions, self.publisher = settings, routing, sessions, publisher
+        self.last_chores: float | None = None
+
+    @classmethod
+    def build(cls, settings: Any, routing: Any) -> OutboxRelay:
+        settings.require_redis()
+        sessions = make_session_factory(make_engine(settings.database_url))
+        return cls(settings, routing, sessions, Publisher(make_sender(settings), routing))
+
+    @property
+    def interval(self) -> float:
+        return float(self.settings.relay_interval)
+
+    @property
+    def chore_interval(self) -> float:
+        raise NotImplementedError
+
+    def chores(self) -> None:
+        """The service's periodic work, before the outbox is published."""
+        raise NotImplementedError
+
+    def tick(self, now: float) -> int:
+        """One pass: the chores and a purge when they are due, then the outbox. Returns events sent."""
+        if self.last_chores is None or now - self.last_chores >= self.chore_interval:
+            self.chores()
+            purge_sent(self.sessions, self.outbox)
+            self.last_chores = now
+        return relay_once(self.sessions, self.outbox, self.publisher)

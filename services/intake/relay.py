@@ -10,45 +10,23 @@ recovers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy.orm import Session, sessionmaker
-
-from portal_common.db import make_engine, make_session_factory, unit_of_work
-from portal_common.messaging import Publisher, make_sender
-from portal_common.outbox import purge_sent, relay_once
-from portal_common.routing import Routing
+from portal_common.db import unit_of_work
+from portal_common.outbox import OutboxRelay
 
 from .models import Outbox
 from .operations import purge_sent_drafts, sweep_unconfirmed, sweep_unconfirmed_withdrawals
-from .settings import IntakeRelaySettings
 
 
-@dataclass
-class IntakeRelay:
-    settings: IntakeRelaySettings
-    routing: Routing
-    sessions: sessionmaker[Session]
-    publisher: Publisher
-    last_sweep: float | None = None
-
-    @classmethod
-    def build(cls, settings: IntakeRelaySettings, routing: Routing) -> IntakeRelay:
-        settings.require_redis()
-        sessions = make_session_factory(make_engine(settings.database_url))
-        return cls(settings, routing, sessions, Publisher(make_sender(settings), routing))
+class IntakeRelay(OutboxRelay):
+    outbox = Outbox
 
     @property
-    def interval(self) -> float:
-        return self.settings.relay_interval
+    def chore_interval(self) -> float:
+        return float(self.settings.resend_interval)
 
-    def tick(self, now: float) -> int:
-        """One pass: the sweep when it is due, then the outbox. Returns events sent."""
-        if self.last_sweep is None or now - self.last_sweep >= self.settings.resend_interval:
-            with unit_of_work(self.sessions) as session:
-                sweep_unconfirmed(session, self.routing.confirmers_of("report.redacted"))
-                sweep_unconfirmed_withdrawals(session, self.routing.confirmers_of("report.training_consent_withdrawn"))
-                purge_sent_drafts(session)
-            purge_sent(self.sessions, Outbox)
-            self.last_sweep = now
-        return relay_once(self.sessions, Outbox, self.publisher)
+    def chores(self) -> None:
+        """The sweep: re-send what was never confirmed, and drop drafts already sent."""
+        with unit_of_work(self.sessions) as session:
+            sweep_unconfirmed(session, self.routing.confirmers_of("report.redacted"))
+            sweep_unconfirmed_withdrawals(session, self.routing.confirmers_of("report.training_consent_withdrawn"))
+            purge_sent_drafts(session)

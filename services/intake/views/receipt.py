@@ -3,6 +3,7 @@ training use (web pages). The code always travels in a POST body, never in a URL
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -118,22 +119,30 @@ def add_note():
     return _receipt_page(added.receipt, code, added=added)
 
 
+def _consent_step(step: Callable[..., Any]) -> tuple[str, Any, Any]:
+    """Run a consent step on the posted receipt code: (code, result, None), or the page that
+    refuses it as (code, None, page)."""
+    code = request.form.get("code", "")
+    try:
+        return code, step(intake(), {"code": code}), None
+    except Invalid as exc:
+        return code, None, _find_page(code[:200], first_message(exc.messages), 422)
+    except NotFound:
+        return code, None, _find_page(code[:200], NOT_FOUND, 404)
+    except Busy:
+        return code, None, _find_page(code[:200], BUSY, 503)
+    except NoConsentToWithdraw as exc:
+        return code, None, _receipt_page(exc.receipt, code, notice=NO_CONSENT, status=409)
+    except Unavailable:
+        return code, None, _unavailable(code)
+
+
 @bp.post("/training-consent")
 def confirm_withdrawal():
     """Ask the reporter to confirm before their agreement to training use is withdrawn."""
-    code = request.form.get("code", "")
-    try:
-        receipt = check_consent(intake(), {"code": code})
-    except Invalid as exc:
-        return _find_page(code[:200], first_message(exc.messages), 422)
-    except NotFound:
-        return _find_page(code[:200], NOT_FOUND, 404)
-    except Busy:
-        return _find_page(code[:200], BUSY, 503)
-    except NoConsentToWithdraw as exc:
-        return _receipt_page(exc.receipt, code, notice=NO_CONSENT, status=409)
-    except Unavailable:
-        return _unavailable(code)
+    code, receipt, refused = _consent_step(check_consent)
+    if refused is not None:
+        return refused
     if receipt["training_consent"] == "withdrawn":
         return _receipt_page(receipt, code, notice="You have already withdrawn your agreement.")
     return render_template("withdraw_consent.html", code=code)
@@ -141,17 +150,7 @@ def confirm_withdrawal():
 
 @bp.post("/training-consent/withdraw")
 def withdraw():
-    code = request.form.get("code", "")
-    try:
-        done = withdraw_consent(intake(), {"code": code})
-    except Invalid as exc:
-        return _find_page(code[:200], first_message(exc.messages), 422)
-    except NotFound:
-        return _find_page(code[:200], NOT_FOUND, 404)
-    except Busy:
-        return _find_page(code[:200], BUSY, 503)
-    except NoConsentToWithdraw as exc:
-        return _receipt_page(exc.receipt, code, notice=NO_CONSENT, status=409)
-    except Unavailable:
-        return _unavailable(code)
+    code, done, refused = _consent_step(withdraw_consent)
+    if refused is not None:
+        return refused
     return _receipt_page(done.receipt, code, withdrawn=done)
