@@ -76,6 +76,23 @@ class DeadLetterMixin:
     replayed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class AuditEntryMixin:
+    """Who did what to what, to the minute: exports, approvals, publications, deletions.
+
+    Staff are named (they act in their role); the time is kept to the minute, like accounts.
+    Targets and details are written by the portal, never anything a report said.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at_minute: Mapped[int] = mapped_column(Integer, nullable=False, index=True)  # minutes since the epoch
+    actor: Mapped[str] = mapped_column(String(320), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    target: Mapped[str] = mapped_column(String(200), nullable=False)
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+
 class StaffSessionMixin:
     """A signed-in member of staff's session on one relying party (docs/adr/0009).
 

@@ -17,18 +17,17 @@ never anything a report said. Leads and administrators read the log at ``/audit`
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal_common.audit import SYSTEM_ACTOR, add_entry, minute_now, minute_text  # noqa: F401 (re-exported)
+
 from .models import Action, AuditEntry, Release
 from .published import period_label
 
-SYSTEM_ACTOR = "the portal (scheduled)"  # what did something no person asked for at that moment
 PAGE_SIZE = 50
 RELEASE_TARGET = "release:"
 ACTION_TARGET = "action:"
@@ -55,14 +54,6 @@ ACTION_NAMES = {
 }
 
 
-def minute_now(clock: Callable[[], float] = time.time) -> int:
-    return int(clock() // 60)
-
-
-def minute_text(minute: int) -> str:
-    return dt.datetime.fromtimestamp(minute * 60, dt.UTC).strftime("%-d %B %Y, %H:%M UTC")
-
-
 def release_target(release: Release) -> str:
     return f"{RELEASE_TARGET}{release.id}"
 
@@ -79,17 +70,7 @@ def record(
     ``minute`` (minutes since the epoch) defaults to now; a web request passes its sign-in
     clock's minute. An entry must name who acted: ``SYSTEM_ACTOR`` for the portal itself.
     """
-    if not actor:
-        raise ValueError("an audit entry needs someone to name")
-    entry = AuditEntry(
-        at_minute=minute_now() if minute is None else minute,
-        actor=actor[:320],
-        action=action[:40],
-        target=target[:200],
-        detail=detail[:300] if detail else None,
-    )
-    session.add(entry)
-    return entry
+    return add_entry(session, AuditEntry, actor, action, target, detail, minute=minute)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin, OutboxMixin, StaffSessionMixin
+from portal_common.models import AuditEntryMixin, DeadLetterMixin, InboxMixin, OutboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
@@ -90,18 +90,8 @@ class ReleaseCell(Base):
     value: Mapped[int | None] = mapped_column(Integer)
 
 
-class AuditEntry(Base):
-    """Who did what to which release or action: exports, approvals, publications, deletions.
-    Staff are named (they act in their role); the time is kept to the minute, like accounts."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at_minute: Mapped[int] = mapped_column(Integer, nullable=False, index=True)  # minutes since the epoch
-    actor: Mapped[str] = mapped_column(String(320), nullable=False)
-    action: Mapped[str] = mapped_column(String(40), nullable=False)
-    target: Mapped[str] = mapped_column(String(200), nullable=False)
-    detail: Mapped[str | None] = mapped_column(String(300))
+class AuditEntry(AuditEntryMixin, Base):
+    """Who did what to which release or action: exports, approvals, publications, deletions."""
 
 
 class ReleaseAnnouncement(Base):

@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from portal_common.models import DeadLetterMixin, InboxMixin, StaffSessionMixin
+from portal_common.models import AuditEntryMixin, DeadLetterMixin, InboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
@@ -63,6 +63,11 @@ class Inbox(InboxMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    """Training's audit log: case approvals, publications, withdrawals and deletions, exports,
+    and changes to cohorts and resources (services/training/audit.py writes it)."""
 
 
 class StaffSession(StaffSessionMixin, Base):
@@ -138,3 +143,63 @@ class ScenarioChoice(Base):
 Index("ix_scenario_runs_learner_scenario", ScenarioRun.learner, ScenarioRun.scenario_id)
 Index("ix_scenario_choices_scenario_step", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
       ScenarioChoice.step_id)
+
+
+# -- cohorts and sessions -----------------------------------------------------------------
+#
+# Trainers run a programme as cohorts of learners meeting in sessions (a workshop, a board
+# session, action learning sets, train-the-trainer, the community of practice). A learner
+# joins a cohort with its join code; membership, attendance and a session rating are kept
+# against the learner key, never a name, and trainers only ever see counts.
+
+SESSION_KINDS = ("workshop", "board_session", "action_learning_set", "train_the_trainer", "community_of_practice")
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    organisation: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a code from the organisations list
+    join_code: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    closed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class CohortSession(Base):
+    """One meeting of a cohort: when, where and what kind."""
+
+    __tablename__ = "cohort_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)  # one of SESSION_KINDS
+    title: Mapped[str] = mapped_column(String(160), nullable=False)
+    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    start_time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM", local time
+    place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    joined_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class Attendance(Base):
+    __tablename__ = "attendances"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SessionRating(Base):
+    """How useful an attendee found a session, 1 (not at all) to 5 (very): reported only in aggregate."""
+
+    __tablename__ = "session_ratings"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer, nullable=False)

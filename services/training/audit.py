@@ -1,0 +1,24 @@
+"""Training's audit log: every approval, publication, withdrawal and deletion of a case,
+every export of learner figures, and every change to cohorts and the resource library.
+
+``record`` adds an entry in the caller's unit of work (see portal_common.audit). Targets
+and details are written by the portal (a cohort's name, a case's number, a file's name),
+never a learner key and never anything a report said.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from portal_common.audit import SYSTEM_ACTOR, add_entry, minute_now, minute_text  # noqa: F401 (re-exported)
+
+from .models import AuditEntry
+
+# What each kind of entry is called on the audit page; a kind not listed shows its code.
+ACTION_NAMES: dict[str, str] = {}
+
+
+def record(
+    session: Session, actor: str, action: str, target: str, detail: str | None = None, *, minute: int | None = None
+) -> AuditEntry:
+    return add_entry(session, AuditEntry, actor, action, target, detail, minute=minute)
