@@ -1,0 +1,369 @@
+"""Before/after confidence, matched through the learner key and reported only in aggregate.
+
+For each learner who answered both "before" and "after" under the same version of the
+instrument (the current one), a score per D (the mean of that D's items) and an overall score
+(the mean of every item) are compared as after minus before. For a group of such pairs:
+
+- the share who improved, stayed the same and fell, and the median change;
+- the Wilcoxon signed-rank test (scipy.stats.wilcoxon) with ``zero_method="wilcox"``: pairs
+  whose score did not change are left out of the ranking and the test (they are reported in
+  "stayed the same"), so N, the number of pairs the test ranks, is the number that changed;
+- the matched-pairs rank-biserial correlation, r_rb = (T+ - T-) / (T+ + T-), where T+ and T-
+  are the sums of the ranks of the rises and falls (Kerby's simple difference formula);
+- Z from the normal approximation to T+, corrected for tied ranks, without a continuity
+  correction, and r = Z / sqrt(N) with that same N.
+
+Any group of fewer than K = 10 pairs shows ``[c]`` in place of every figure, the count of pairs
+included. The p-value is scipy's, by its default method for the size of the group (exact for
+small groups, the normal approximation for large ones); Z is always the approximation.
+
+The follow-up reports the share of those who answered it who had a chance to act, and which
+Ds those who acted used; a count of 1 to 9 is ``[c]`` and no share is shown for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from scipy import stats
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .curriculum import FIVE_DS, TAG_BY_CODE
+from .learning import K
+from .measures import ACTED, AFTER, BEFORE, FOLLOW_UP, Instrument
+from .models import Cohort, CohortMember, ConfidenceResponse
+
+SUPPRESSED = "[c]"
+OVERALL = "overall"
+ZERO_METHOD = "wilcox"
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The figures for one group of pairs on one measure (unrounded)."""
+
+    pairs: int
+    improved: int
+    same: int
+    fell: int
+    median_change: float
+    n: int  # pairs whose score changed: what the test ranks, and the N in r = Z / sqrt(N)
+    t_plus: float
+    t_minus: float
+    statistic: float | None  # scipy's W: the smaller of T+ and T- (two-sided)
+    p_value: float | None
+    z: float | None
+    r: float | None
+    rank_biserial: float | None
+
+
+def paired(differences: Sequence[float]) -> Paired:
+    """The statistics for one group's after-minus-before differences."""
+    d = np.asarray(differences, dtype=float)
+    if d.size == 0:
+        raise ValueError("no pairs")
+    changed = d[d != 0]
+    n = int(changed.size)
+    improved, fell = int((d > 0).sum()), int((d < 0).sum())
+    median = float(np.median(d))
+    if n == 0:
+        return Paired(int(d.size), 0, int(d.size), 0, median, 0, 0.0, 0.0, None, None, None, None, None)
+    ranks = stats.rankdata(np.abs(changed), method="average")
+    t_plus, t_minus = float(ranks[changed > 0].sum()), float(ranks[changed < 0].sum())
+    rank_biserial = (t_plus - t_minus) / (t_plus + t_minus)
+    _, tie_counts = np.unique(ranks, return_counts=True)
+    variance = n * (n + 1) * (2 * n + 1) / 24 - float((tie_counts**3 - tie_counts).sum()) / 48
+    z = (t_plus - n * (n + 1) / 4) / math.sqrt(variance) if variance > 0 else 0.0
+    test = stats.wilcoxon(changed, zero_method=ZERO_METHOD, alternative="two-sided")
+    return Paired(
+        pairs=int(d.size),
+        improved=improved,
+        same=int(d.size) - n,
+        fell=fell,
+        median_change=median,
+        n=n,
+        t_plus=t_plus,
+        t_minus=t_minus,
+        statistic=float(test.statistic),
+        p_value=float(test.pvalue),
+        z=z,
+        r=z / math.sqrt(n),
+        rank_biserial=rank_biserial,
+    )
+
+
+# -- as people may see it -------------------------------------------------------------------
+
+
+def _signed(value: float, places: int = 2) -> str:
+    text = f"{value:+.{places}f}"
+    return "0" if float(text) == 0 else text
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measure for one group, every figure a string ready for a page or a file."""
+
+    measure: str  # overall or a D code
+    label: str
+    suppressed: bool
+    pairs: str
+    median_change: str
+    improved: str
+    same: str
+    fell: str
+    n: str
+    statistic: str
+    p_value: str
+    z: str
+    r: str
+    rank_biserial: str
+
+    FIELDS = ("pairs", "median_change", "improved", "same", "fell", "n", "statistic", "p_value", "z", "r",
+              "rank_biserial")
+
+    def values(self) -> list[str]:
+        return [getattr(self, f) for f in self.FIELDS]
+
+
+def row(measure: str, differences: Sequence[float], k: int = K) -> Row:
+    label = "All five Ds" if measure == OVERALL else TAG_BY_CODE[measure].label
+    if len(differences) < k:
+        return Row(measure, label, True, *([SUPPRESSED] * len(Row.FIELDS)))
+    f = paired(differences)
+    tested = f.n > 0
+    return Row(
+        measure=measure,
+        label=label,
+        suppressed=False,
+        pairs=str(f.pairs),
+        median_change=_signed(f.median_change),
+        improved=_share(f.improved, f.pairs),
+        same=_share(f.same, f.pairs),
+        fell=_share(f.fell, f.pairs),
+        n=str(f.n),
+        statistic=f"{f.statistic:g}" if tested and f.statistic is not None else "-",
+        p_value=_p(f.p_value),
+        z=_signed(f.z) if f.z is not None else "-",
+        r=_signed(f.r) if f.r is not None else "-",
+        rank_biserial=_signed(f.rank_biserial) if f.rank_biserial is not None else "-",
+    )
+
+
+# -- from the stored answers ------------------------------------------------------------------
+
+
+def scores(instrument: Instrument, answers: dict) -> dict[str, float] | None:
+    """A learner's score per D and overall from one set of answers, or None if any item is missing."""
+    try:
+        values = {item.id: float(answers[item.id]) for item in instrument.items}
+    except (KeyError, TypeError, ValueError):
+        return None
+    result = {d: statistics.fmean(values[i.id] for i in instrument.items_for(d)) for d in FIVE_DS}
+    result[OVERALL] = statistics.fmean(values.values())
+    return result
+
+
+def differences(session: Session, instrument: Instrument) -> dict[str, dict[str, float]]:
+    """learner key -> measure -> after minus before, for every matched pair under the current version."""
+    rows = session.execute(
+        select(ConfidenceResponse.learner, ConfidenceResponse.stage, ConfidenceResponse.scores).where(
+            ConfidenceResponse.stage.in_((BEFORE, AFTER)),
+            ConfidenceResponse.instrument_version == instrument.version,
+        )
+    ).all()
+    by_learner: dict[str, dict[str, dict[str, float]]] = {}
+    for learner, stage, answers in rows:
+        found = scores(instrument, answers)
+        if found is not None:
+            by_learner.setdefault(learner, {})[stage] = found
+    return {
+        learner: {m: s[AFTER][m] - s[BEFORE][m] for m in (OVERALL, *FIVE_DS)}
+        for learner, s in by_learner.items()
+        if BEFORE in s and AFTER in s
+    }
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    cohort_id: int | None
+    suppressed: bool
+    rows: list[Row]
+
+
+def group(name: str, cohort_id: int | None, diffs: Iterable[dict[str, float]], k: int = K) -> Group:
+    listed = list(diffs)
+    rows = [row(m, [d[m] for d in listed], k) for m in (OVERALL, *FIVE_DS)]
+    return Group(name, cohort_id, len(listed) < k, rows)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    suppressed: bool
+    answered: str
+    acted: dict[str, tuple[str, str]]  # yes/no/not_sure -> (protected count, share)
+    ds_used: dict[str, tuple[str, str]]  # D -> (protected count, share of those who acted)
+
+
+def protect(count: int, k: int = K) -> str:
+    """1 to 9 as [c]; 0 and counts of k or more as they are (a share is shown beside them)."""
+    return SUPPRESSED if 0 < count < k else str(count)
+
+
+def follow_up(session: Session, k: int = K) -> FollowUp:
+    rows = session.execute(
+        select(ConfidenceResponse.acted, ConfidenceResponse.ds_used).where(ConfidenceResponse.stage == FOLLOW_UP)
+    ).all()
+    total = len(rows)
+    if total < k:
+        return FollowUp(True, SUPPRESSED, {a: (SUPPRESSED, SUPPRESSED) for a in ACTED},
+                        {d: (SUPPRESSED, SUPPRESSED) for d in FIVE_DS})
+
+    def cell(count: int, whole: int) -> tuple[str, str]:
+        if 0 < count < k:
+            return SUPPRESSED, SUPPRESSED
+        return str(count), _share(count, whole)
+
+    acted = {a: sum(1 for r in rows if r.acted == a) for a in ACTED}
+    used = {d: sum(1 for r in rows if r.acted == "yes" and d in (r.ds_used or ())) for d in FIVE_DS}
+    return FollowUp(
+        False,
+        str(total),
+        {a: cell(n, total) for a, n in acted.items()},
+        {d: cell(n, acted["yes"]) if acted["yes"] >= k else (SUPPRESSED, SUPPRESSED) for d, n in used.items()},
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    k: int
+    overall: Group
+    cohorts: list[Group]
+    follow_up: FollowUp
+    instrument_version: int
+
+
+def report(session: Session, instrument: Instrument, k: int = K) -> Report:
+    diffs = differences(session, instrument)
+    cohorts = []
+    members: dict[int, list[str]] = {}
+    for cohort_id, learner in session.execute(select(CohortMember.cohort_id, CohortMember.learner)):
+        members.setdefault(cohort_id, []).append(learner)
+    for cohort in session.scalars(select(Cohort).order_by(Cohort.name, Cohort.id)):
+        cohorts.append(group(cohort.name, cohort.id, (diffs[m] for m in members.get(cohort.id, ()) if m in diffs), k))
+    return Report(k, group("All learners", None, diffs.values(), k), cohorts, follow_up(session, k), instrument.version)
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "pairs": "Pairs",
+    "median_change": "Median change",
+    "improved": "Improved",
+    "same": "Stayed the same",
+    "fell": "Fell",
+    "n": "N (pairs that changed)",
+    "statistic": "Wilcoxon W",
+    "p_value": "p",
+    "z": "Z",
+    "r": "r = Z / sqrt(N)",
+    "rank_biserial": "Rank-biserial r",
+}
+ACTED_LABELS = {"yes": "Had a chance and acted", "no": "No chance came up", "not_sure": "Not sure"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def rule_text(k: int = K) -> str:
+    return (
+        f"Pairs are learners who answered before and after under the version of the measure in use. "
+        f"Any group of fewer than {k} pairs shows [c] for every figure. Wilcoxon signed-rank test with "
+        f"zero_method='{ZERO_METHOD}': pairs with no change are left out of the test, so N is the number of "
+        f"pairs that changed. Scores run from 1 to 5; a change is after minus before."
+    )
+
+
+def safe_text(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula (a cohort's name, say). A number
+    such as "-0.50" is left as it is."""
+    if text.startswith(FORMULA_STARTS) and not re.fullmatch(r"[-+]\d+(\.\d+)?", text):
+        return "'" + text
+    return text
+
+
+def tidy(found: Report) -> list[list[str]]:
+    """One row per published figure: section, group, measure, statistic, value."""
+    rows = []
+    for grp in (found.overall, *found.cohorts):
+        for r in grp.rows:
+            for f in Row.FIELDS:
+                rows.append(["confidence", grp.name, r.label, FIELD_LABELS[f], getattr(r, f)])
+    fu = found.follow_up
+    rows.append(["follow_up", "All learners", "Answered the follow-up", "Learners", fu.answered])
+    for a, (count, share) in fu.acted.items():
+        rows.append(["follow_up", "All learners", ACTED_LABELS[a], "Learners", count])
+        rows.append(["follow_up", "All learners", ACTED_LABELS[a], "Share of those who answered", share])
+    for d, (count, share) in fu.ds_used.items():
+        rows.append(["follow_up", "All learners", f"Used {TAG_BY_CODE[d].label}", "Learners", count])
+        rows.append(["follow_up", "All learners", f"Used {TAG_BY_CODE[d].label}", "Share of those who acted", share])
+    return rows
+
+
+def to_csv(found: Report) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["section", "group", "measure", "statistic", "value", "k", "zero_method", "instrument_version"])
+    for r in tidy(found):
+        writer.writerow([*(safe_text(v) for v in r), found.k, ZERO_METHOD, found.instrument_version])
+    return out.getvalue().encode("utf-8")
+
+
+def to_xlsx(found: Report) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Confidence"
+    header = ["Group", "Measure", *(FIELD_LABELS[f] for f in Row.FIELDS)]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for grp in (found.overall, *found.cohorts):
+        for r in grp.rows:
+            sheet.append([safe_text(grp.name), r.label, *r.values()])
+    for column in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 18
+    follow = book.create_sheet("Follow-up")
+    follow.append(["Answer", "Learners", "Share"])
+    follow.append(["Answered the follow-up", found.follow_up.answered, ""])
+    for a, (count, share) in found.follow_up.acted.items():
+        follow.append([ACTED_LABELS[a], count, share])
+    for d, (count, share) in found.follow_up.ds_used.items():
+        follow.append([f"Used {TAG_BY_CODE[d].label} (share of those who acted)", count, share])
+    notes = book.create_sheet("Notes")
+    notes.append(["How these figures were made"])
+    notes.append([rule_text(found.k)])
+    notes.append([f"Version of the confidence measure: {found.instrument_version}"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
