@@ -104,7 +104,8 @@ def answer(slug: str):
                 return redirect(url_for("measures.answer", slug=slug), 303)
     with unit_of_work(_sessions()) as session:
         state = _states(session)[stage]
-    anchors = {item.id: f"{item.id}-1" for item in found.items} | {"acted": "acted-1", "ds_used": "ds_used"}
+    anchors = {item.id: f"{item.id}-1" for item in found.items}
+    anchors |= {"acted": "acted-1", "ds_used": f"ds_used-{FIVE_DS[0]}"}  # the first radio or box of each
     status = 200
     if errors:
         status = 400
