@@ -109,11 +109,13 @@ def test_scores_per_d_are_the_mean_of_that_ds_items_and_pairs_are_matched_by_lea
                                    answered_on=dt.date(2026, 1, 5), scores=_answers(1), ds_used=[]))  # no after
     _pair(session, "d", _answers(1), _answers(5), version=INSTRUMENT.version + 1)  # another version: not paired
     session.flush()
-    diffs = cs.differences(session, INSTRUMENT)
-    assert set(diffs) == {"a", "b"}
-    assert diffs["a"]["direct"] == 2.0 and diffs["a"]["distract"] == 1.0
-    assert diffs["a"]["overall"] == pytest.approx((3 * 9 + 5) / 10 - 2)
-    assert diffs["b"]["overall"] == 0
+    pairs = cs.differences(session, INSTRUMENT)
+    assert pairs.learners == ["a", "b"]
+    assert pairs.of("a")["direct"] == 2.0 and pairs.of("a")["distract"] == 1.0
+    assert pairs.of("a")["overall"] == pytest.approx((3 * 9 + 5) / 10 - 2)
+    assert set(pairs.of("b").values()) == {0}
+    # The same through the plain per-learner score: the mean of a D's items.
+    assert cs.scores(INSTRUMENT, _answers(3, direct_senior=5))["direct"] == 4.0
 
 
 def test_per_cohort_groups_come_from_cohort_members_and_small_ones_are_hidden():
