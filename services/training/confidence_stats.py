@@ -18,7 +18,10 @@ included. The p-value is scipy's, by its default method for the size of the grou
 small groups, the normal approximation for large ones); Z is always the approximation.
 
 The follow-up reports the share of those who answered it who had a chance to act, and which
-Ds those who acted used; a count of 1 to 9 is ``[c]`` and no share is shown for it.
+Ds those who acted used; a count of 1 to 9 is ``[c]`` and no share is shown for it. The
+confidence answers given at the follow-up are compared with "before" in the same way as
+"after" is (all learners only: the follow-up groups are smaller), to show whether the change
+lasted.
 """
 
 from __future__ import annotations
@@ -211,19 +214,20 @@ def _weights(instrument: Instrument) -> np.ndarray:
     return weights
 
 
-def differences(session: Session, instrument: Instrument) -> Pairs:
-    """Every learner who answered before and after under the current version, with their changes."""
+def differences(session: Session, instrument: Instrument, later: str = AFTER) -> Pairs:
+    """Every learner who answered before and ``later`` (after, or the follow-up) under the current
+    version, with their changes."""
     ids = [item.id for item in instrument.items]
     # The answers come back as JSON text and are decoded here in one pass: measured on
     # PostgreSQL, that is faster than the driver's decoding or extracting each item in SQL.
     rows = session.connection().execute(
         select(ConfidenceResponse.learner, ConfidenceResponse.stage, cast(ConfidenceResponse.scores, Text)).where(
-            ConfidenceResponse.stage.in_((BEFORE, AFTER)),
+            ConfidenceResponse.stage.in_((BEFORE, later)),
             ConfidenceResponse.instrument_version == instrument.version,
         )
     )
     values = instrument.values
-    stages: dict[str, dict[str, list[int]]] = {BEFORE: {}, AFTER: {}}
+    stages: dict[str, dict[str, list[int]]] = {BEFORE: {}, later: {}}
     for learner, stage, answers in rows:
         try:
             parsed = json.loads(answers)
@@ -232,11 +236,11 @@ def differences(session: Session, instrument: Instrument) -> Pairs:
             continue
         if all(isinstance(v, int) and v in values for v in found):
             stages[stage][learner] = found
-    learners = sorted(stages[BEFORE].keys() & stages[AFTER].keys())
+    learners = sorted(stages[BEFORE].keys() & stages[later].keys())
     if not learners:
         return Pairs([], np.zeros((0, len(MEASURES))))
     before = np.array([stages[BEFORE][learner] for learner in learners], dtype=float)
-    after = np.array([stages[AFTER][learner] for learner in learners], dtype=float)
+    after = np.array([stages[later][learner] for learner in learners], dtype=float)
     return Pairs(learners, (after - before) @ _weights(instrument))
 
 
@@ -298,6 +302,7 @@ class Report:
     cohorts: list[Group]
     follow_up: FollowUp
     instrument_version: int
+    sustained: Group  # before against the three-month follow-up: is the change still there?
 
 
 def report(session: Session, instrument: Instrument, k: int = K) -> Report:
@@ -311,7 +316,15 @@ def report(session: Session, instrument: Instrument, k: int = K) -> Report:
         group(name, cohort_id, pairs.changes[members.get(cohort_id, [])], k)
         for cohort_id, name in session.execute(select(Cohort.id, Cohort.name).order_by(Cohort.name, Cohort.id))
     ]
-    return Report(k, group("All learners", None, pairs.changes, k), cohorts, follow_up(session, k), instrument.version)
+    later = differences(session, instrument, FOLLOW_UP)
+    return Report(
+        k,
+        group("All learners", None, pairs.changes, k),
+        cohorts,
+        follow_up(session, k),
+        instrument.version,
+        group("Three months on: before against the follow-up", None, later.changes, k),
+    )
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -353,10 +366,12 @@ def safe_text(text: str) -> str:
 def tidy(found: Report) -> list[list[str]]:
     """One row per published figure: section, group, measure, statistic, value."""
     rows = []
-    for grp in (found.overall, *found.cohorts):
+    for section, grp in [("confidence", g) for g in (found.overall, *found.cohorts)] + [
+        ("three_months_on", found.sustained)
+    ]:
         for r in grp.rows:
             for f in Row.FIELDS:
-                rows.append(["confidence", grp.name, r.label, FIELD_LABELS[f], getattr(r, f)])
+                rows.append([section, grp.name, r.label, FIELD_LABELS[f], getattr(r, f)])
     fu = found.follow_up
     rows.append(["follow_up", "All learners", "Answered the follow-up", "Learners", fu.answered])
     for a, (count, share) in fu.acted.items():
@@ -386,7 +401,7 @@ def to_xlsx(found: Report) -> bytes:
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for grp in (found.overall, *found.cohorts):
+    for grp in (found.overall, *found.cohorts, found.sustained):
         for r in grp.rows:
             sheet.append([safe_text(grp.name), r.label, *r.values()])
     for column in range(1, len(header) + 1):

@@ -193,3 +193,22 @@ def test_the_follow_up_shows_who_had_a_chance_to_act_only_for_groups_of_k():
 )
 def test_a_cost_is_read_in_pounds_and_pence(typed, pence, error):
     assert evaluation.parse_amount(typed) == (pence, error)
+
+
+def test_the_follow_up_answers_show_whether_the_change_lasted():
+    session = _session()
+    for n in range(12):
+        _pair(session, f"l{n}", _answers(2), _answers(4))
+    session.flush()
+    assert cs.report(session, INSTRUMENT).sustained.suppressed  # nobody has answered the follow-up yet
+    for n in range(10):  # ten of them answer the follow-up: half kept the whole gain, half kept half of it
+        session.add(ConfidenceResponse(learner=f"l{n}", stage="follow_up", instrument_version=INSTRUMENT.version,
+                                       answered_on=dt.date(2026, 4, 6), scores=_answers(4 if n % 2 else 3),
+                                       acted="no", ds_used=[]))
+    session.flush()
+    found = cs.report(session, INSTRUMENT)
+    lasted = found.sustained.rows[0]
+    assert (lasted.pairs, lasted.median_change, lasted.improved, lasted.fell) == ("10", "+1.50", "100%", "0%")
+    assert found.overall.rows[0].pairs == "12" and found.overall.rows[0].median_change == "+2.00"
+    sections = {r[0] for r in cs.tidy(found)}
+    assert sections == {"confidence", "three_months_on", "follow_up"}
