@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from portal_common.db import unit_of_work
 from portal_common.models import today
@@ -92,14 +93,19 @@ def answer(slug: str):
     errors: dict[str, str] = {}
     refused = None
     if request.method == "POST":
-        kept, errors = measures.read_form(found, stage, request.form)
-        if not errors:
+        with unit_of_work(_sessions()) as session:
+            open_now = _states(session)[stage].status == measures.OPEN
+        if not open_now:  # answered already, closed or not yet offered: refused whatever was sent
+            refused = "not_open"
+        else:
+            kept, errors = measures.read_form(found, stage, request.form)
+        if open_now and not errors:
             try:
                 with unit_of_work(_sessions()) as session:
                     state = _states(session)[stage]
                     measures.record(session, _learner(), stage, found, measures.to_answers(found, stage, kept), state)
-            except measures.AnswerRefused as exc:
-                refused = str(exc)
+            except (measures.AnswerRefused, IntegrityError):  # IntegrityError: the same answers sent twice at once
+                refused = "not_open"
             else:
                 return redirect(url_for("measures.answer", slug=slug), 303)
     with unit_of_work(_sessions()) as session:

@@ -108,6 +108,8 @@ def test_a_learner_answers_before_after_and_the_follow_up(rp_factory, provider):
     # Answers are final: a second set is refused and the first kept.
     again = client.post("/confidence/before", data={"csrf_token": token, **_all("5")})
     assert again.status_code == 409 and "were not recorded" in _text(again)
+    blank = client.post("/confidence/before", data={"csrf_token": token})  # refused before any check of the form
+    assert blank.status_code == 409 and "There is a problem" not in _text(blank)
     with _db(app) as db:
         assert db.scalars(select(ConfidenceResponse.scores)).one()[first.id] == 3
 
