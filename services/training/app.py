@@ -10,7 +10,7 @@ from portal_common.roles import ROLES
 from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
-from . import operations
+from . import measure_pages, operations
 from .curriculum import load_curriculum
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
@@ -58,4 +58,5 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(hub)
+    measure_pages.install(app)  # the confidence measure and the programme evaluation report
     return app

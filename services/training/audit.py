@@ -15,7 +15,13 @@ from portal_common.audit import SYSTEM_ACTOR, add_entry, minute_now, minute_text
 from .models import AuditEntry
 
 # What each kind of entry is called on the audit page; a kind not listed shows its code.
-ACTION_NAMES: dict[str, str] = {}
+ACTION_NAMES: dict[str, str] = {
+    "export_confidence_csv": "Downloaded the confidence figures (CSV)",
+    "export_confidence_xlsx": "Downloaded the confidence figures (XLSX)",
+    "download_evaluation_pdf": "Downloaded the programme evaluation report (PDF)",
+    "add_programme_cost": "Added a programme cost",
+    "delete_programme_cost": "Deleted a programme cost",
+}
 
 
 def record(

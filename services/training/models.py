@@ -203,3 +203,52 @@ class SessionRating(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
     learner: Mapped[str] = mapped_column(String(64), primary_key=True)
     rating: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+# -- measures and the programme evaluation ------------------------------------------------
+#
+# A learner's confidence answers are kept against the learner key with the day, one set per
+# stage (before, after, follow_up), never with a name. The programme evaluation report's
+# narrative and costs are written by leads and hold nothing about any learner.
+
+CONFIDENCE_STAGES = ("before", "after", "follow_up")
+
+
+class ConfidenceResponse(Base):
+    """One learner's answers to the confidence measure at one stage. Answers are final: a
+    second set for the same stage is refused, so a "before" can never be retaken after learning."""
+
+    __tablename__ = "confidence_responses"
+
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)  # one of CONFIDENCE_STAGES
+    instrument_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    answered_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    scores: Mapped[dict] = mapped_column(JSON, nullable=False)  # item id -> the scale value chosen
+    # Only at follow_up: yes, no or not_sure, and the Ds used when yes.
+    acted: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ds_used: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+
+
+Index("ix_confidence_responses_stage", ConfidenceResponse.stage, ConfidenceResponse.instrument_version)
+
+
+class EvaluationNarrative(Base):
+    """What the programme lead wrote for one area of the evaluation framework."""
+
+    __tablename__ = "evaluation_narratives"
+
+    area: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class ProgrammeCost(Base):
+    """One cost of running the programme, in pence, with what it was for."""
+
+    __tablename__ = "programme_costs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    description: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    added_on: Mapped[dt.date] = mapped_column(Date, nullable=False)

@@ -182,3 +182,65 @@ def test_the_loader_refuses_a_directory_with_a_broken_file_and_names_it(tmp_path
     assert any(p.startswith("scenarios/british-doctor.yaml: step 'grudging'") for p in problems)
     assert any(p.startswith("modules/delay.yaml: (top level): 'version' is a required property") for p in problems)
     assert "no module teaches Delay" in problems
+
+
+# -- the confidence measure ------------------------------------------------------------------------
+
+from services.training.measures import INSTRUMENT_FILE, instrument_problems, load_instrument  # noqa: E402
+
+
+def _instrument_yaml() -> dict:
+    return yaml.safe_load((CONTENT_DIR / INSTRUMENT_FILE).read_text(encoding="utf-8"))
+
+
+def test_the_confidence_measure_is_valid_and_covers_every_d():
+    data = _instrument_yaml()
+    assert schema_problems("confidence", data) == []
+    assert instrument_problems(data) == []
+    found = load_instrument()
+    assert isinstance(found.version, int)
+    for d in FIVE_DS:
+        assert 1 <= len(found.items_for(d)) <= 3, d
+    assert [p.value for p in found.scale] == [1, 2, 3, 4, 5]
+    assert {o.id for o in found.acted_options} == {"yes", "no", "not_sure"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["items"].__setitem__(slice(None), [i for i in d["items"] if i["d"] != "delay"]),
+         "Delay has 0 items; each D needs one to three"),
+        (lambda d: d["items"].append(dict(d["items"][0])), "item id 'distract-interrupt' is used twice"),
+        (lambda d: d["scale"].pop(2), "are not consecutive whole numbers"),
+        (lambda d: d["follow_up"]["options"].__setitem__(2, {"id": "yes", "text": "Again"}),
+         "must offer yes, no and not_sure once each"),
+    ],
+)
+def test_each_confidence_rule_catches_its_mistake(change, expected):
+    data = copy.deepcopy(_instrument_yaml())
+    change(data)
+    assert schema_problems("confidence", data) == []
+    assert any(expected in p for p in instrument_problems(data)), instrument_problems(data)
+
+
+def test_the_confidence_schema_refuses_an_item_for_something_that_is_not_a_d():
+    data = copy.deepcopy(_instrument_yaml())
+    data["items"][0]["d"] = "do_nothing"
+    data["items"][1].pop("text")
+    problems = schema_problems("confidence", data)
+    assert any(p.startswith("items/0/d:") for p in problems)
+    assert any(p.startswith("items/1:") and "'text' is a required property" in p for p in problems)
+
+
+def test_the_app_refuses_to_start_on_a_broken_confidence_measure(tmp_path):
+    shutil.copytree(CONTENT_DIR, tmp_path / "content")
+    path = tmp_path / "content" / INSTRUMENT_FILE
+    data = _instrument_yaml()
+    data["scale"] = data["scale"][:1]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        load_instrument(tmp_path / "content")
+    assert any(p.startswith("measures/confidence.yaml: scale:") for p in raised.value.problems)
+    path.unlink()
+    with pytest.raises(ContentError, match="missing"):
+        load_instrument(tmp_path / "content")
