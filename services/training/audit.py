@@ -15,7 +15,15 @@ from portal_common.audit import SYSTEM_ACTOR, add_entry, minute_now, minute_text
 from .models import AuditEntry
 
 # What each kind of entry is called on the audit page; a kind not listed shows its code.
-ACTION_NAMES: dict[str, str] = {}
+ACTION_NAMES: dict[str, str] = {
+    "resource_added": "Resource added",
+    "resource_changed": "Resource changed",
+    "resource_deleted": "Resource deleted",
+    "contact_added": "Local contact added",
+    "contact_changed": "Local contact changed",
+    "contact_deleted": "Local contact deleted",
+    "xapi_exported": "xAPI statements exported",
+}
 
 
 def record(
