@@ -16,7 +16,7 @@ from .contacts import contacts
 from .curriculum import load_curriculum
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
-from .resources import resources
+from .resources import install_uploads, resources
 from .settings import TrainingWebSettings
 from .xapi import xapi
 
@@ -67,4 +67,5 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(contacts)
     app.register_blueprint(xapi)
     install_verify_limit(app, settings)
+    install_uploads(app)
     return app

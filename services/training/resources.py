@@ -93,6 +93,27 @@ class Form:
         )
 
 
+# The app refuses bodies over 64 KB; the two forms that take an upload accept a PDF of MAX_BYTES
+# and the form around it. Anything between MAX_BYTES and this is refused with the form kept.
+UPLOAD_BODY_LIMIT = MAX_BYTES + 1024 * 1024
+UPLOAD_ENDPOINTS = {"resources.new", "resources.edit"}
+
+
+def _allow_uploads() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = UPLOAD_BODY_LIMIT
+
+
+def install_uploads(app) -> None:
+    """Raise the body limit for the upload forms, first of all (CSRF checking reads the form)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_uploads)
+
+
+@resources.errorhandler(413)
+def _too_large(_exc):
+    return render_template("training/resource_too_large.html", max_mb=MAX_BYTES // (1024 * 1024)), 413
+
+
 def check_url(url: str) -> str | None:
     """Why a link cannot be used, or None."""
     if not url:
