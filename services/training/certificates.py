@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import unicodedata
@@ -309,8 +310,22 @@ def limit_key_func(secret_key: str):
     return _key
 
 
+class NoClientKeyInLogs(logging.Filter):
+    """flask-limiter logs the client's key when it refuses a request; keep the limit and endpoint only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("ratelimit") and len(record.args or ()) == 3:
+            limit, _key, scope = record.args  # type: ignore[misc]
+            record.msg, record.args = "ratelimit %s exceeded at endpoint: %s", (limit, scope)
+        return True
+
+
 def install_verify_limit(app, web_settings) -> None:
     from flask_limiter import Limiter
+
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, NoClientKeyInLogs) for f in limiter_log.filters):
+        limiter_log.addFilter(NoClientKeyInLogs())
 
     limiter = Limiter(
         key_func=limit_key_func(web_settings.secret_key.get_secret_value()),
