@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from portal_common import organisations
 from portal_common.db import unit_of_work
+from portal_common.organisations import Organisation
+from portal_common.organisations import load as load_organisations
 from portal_common.roles import ROLES, SYSTEM_SCOPE
 from portal_common.signin import current_staff, role_required
 from portal_common.taxonomy import Choice as Tag
@@ -47,8 +48,8 @@ PHONE = re.compile(r"^\+?[0-9 ()\-]{6,30}(\s*(ext\.?|extension)\s*[0-9]{1,6})?$"
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
-def organisation_list() -> tuple[organisations.Organisation, ...]:
-    return organisations.load()
+def organisation_list() -> tuple[Organisation, ...]:
+    return load_organisations()
 
 
 def organisation_names() -> dict[str, str]:
