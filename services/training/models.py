@@ -266,3 +266,13 @@ class LearnerProfile(Base):
 
     learner: Mapped[str] = mapped_column(String(64), primary_key=True)
     organisation: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# Indexes for the hub at scale (bench/hub_scale.py): a learner's own choices (progress and home
+# pages), and the trainers' per-step counts of distinct learners, by D and in all, each answered
+# from an index alone in the order it groups by.
+Index("ix_scenario_choices_learner", ScenarioChoice.learner)
+Index("ix_scenario_choices_counts", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
+      ScenarioChoice.step_id, ScenarioChoice.d_tag, ScenarioChoice.learner)
+Index("ix_scenario_choices_step_learners", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
+      ScenarioChoice.step_id, ScenarioChoice.learner)

@@ -1,4 +1,5 @@
-"""certificates, the resource library, local contacts and learners' chosen organisation
+"""certificates, the resource library, local contacts and learners' chosen organisation;
+three indexes on scenario_choices for the hub at scale
 
 The certificate record holds its code, issue and renewal days and the learner key; never a
 name. Dates are days.
@@ -65,9 +66,24 @@ def upgrade() -> None:
         sa.Column("organisation", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("learner"),
     )
+    # The hub at scale: a learner's own choices, and the trainers' per-step counts from the index alone.
+    op.create_index("ix_scenario_choices_learner", "scenario_choices", ["learner"])
+    op.create_index(
+        "ix_scenario_choices_counts",
+        "scenario_choices",
+        ["scenario_id", "content_version", "step_id", "d_tag", "learner"],
+    )
+    op.create_index(
+        "ix_scenario_choices_step_learners",
+        "scenario_choices",
+        ["scenario_id", "content_version", "step_id", "learner"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_scenario_choices_step_learners", table_name="scenario_choices")
+    op.drop_index("ix_scenario_choices_counts", table_name="scenario_choices")
+    op.drop_index("ix_scenario_choices_learner", table_name="scenario_choices")
     op.drop_table("learner_profiles")
     op.drop_index("ix_local_contacts_organisation", table_name="local_contacts")
     op.drop_table("local_contacts")
