@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
-    print(f"Machine: {machine()}")
+    load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"Machine: {machine()}; load average at the end {load} (1/5/15 min: other work shares the CPUs)")
     print(f"Database: PostgreSQL {server_version()} on {POSTGRES.split('@')[-1]} (schema dropped afterwards)")
     print("Data: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
           + f" (filled in {fill_seconds:.0f} s; seed {args.seed})")
