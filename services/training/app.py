@@ -11,10 +11,14 @@ from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
 from . import measure_pages, operations
+from .certificates import certificates, install_verify_limit
+from .contacts import contacts
 from .curriculum import load_curriculum
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
+from .resources import install_uploads, resources
 from .settings import TrainingWebSettings
+from .xapi import xapi
 
 LABEL = "Active bystander hub"
 CASE_ROLES = ("trainer", "reviewer")
@@ -59,4 +63,10 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(hub)
     measure_pages.install(app)  # the confidence measure and the programme evaluation report
+    app.register_blueprint(certificates)
+    app.register_blueprint(resources)
+    app.register_blueprint(contacts)
+    app.register_blueprint(xapi)
+    install_verify_limit(app, settings)
+    install_uploads(app)
     return app

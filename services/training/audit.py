@@ -21,6 +21,13 @@ ACTION_NAMES: dict[str, str] = {
     "download_evaluation_pdf": "Downloaded the programme evaluation report (PDF)",
     "add_programme_cost": "Added a programme cost",
     "delete_programme_cost": "Deleted a programme cost",
+    "resource_added": "Resource added",
+    "resource_changed": "Resource changed",
+    "resource_deleted": "Resource deleted",
+    "contact_added": "Local contact added",
+    "contact_changed": "Local contact changed",
+    "contact_deleted": "Local contact deleted",
+    "xapi_exported": "xAPI statements exported",
 }
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from portal_common.models import AuditEntryMixin, DeadLetterMixin, InboxMixin, StaffSessionMixin
 
@@ -252,3 +252,74 @@ class ProgrammeCost(Base):
     description: Mapped[str] = mapped_column(String(200), nullable=False)
     amount_pence: Mapped[int] = mapped_column(Integer, nullable=False)
     added_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+# -- certificates, the resource library and local contacts ---------------------------------
+#
+# A certificate's record is what the public verify page reads: its code, the day it was
+# issued and the day it must be renewed by, and the learner key (so the learner can download
+# it again and renew it). The name printed on the certificate is typed at download time and
+# never stored.
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+
+    code: Mapped[str] = mapped_column(String(19), primary_key=True)  # XXXX-XXXX-XXXX-XXXX
+    learner: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    renew_by: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    renewal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # issued through the refresher
+
+
+class Resource(Base):
+    """One item of the resource library: a link (https) or an uploaded PDF, tagged for search."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(160), nullable=False)
+    summary: Mapped[str] = mapped_column(String(1000), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # one of resources.KINDS
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    file_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    file_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The PDF itself, loaded only when someone downloads it.
+    file_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    ds: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    audiences: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    added_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    updated_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class LocalContact(Base):
+    """Someone a learner can turn to in their own organisation (or, with no organisation, anywhere)."""
+
+    __tablename__ = "local_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # None: system-wide
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)  # one of contacts.KINDS
+    name: Mapped[str] = mapped_column(String(160), nullable=False)  # a name or a role
+    phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    link: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    notes: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+
+
+class LearnerProfile(Base):
+    """The organisation a learner chose, so the hub shows their local contacts."""
+
+    __tablename__ = "learner_profiles"
+
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# Indexes for the hub at scale (bench/hub_scale.py): a learner's own choices (progress and home
+# pages), and the trainers' per-step counts of distinct learners, by D and in all, each answered
+# from an index alone in the order it groups by.
+Index("ix_scenario_choices_learner", ScenarioChoice.learner)
+Index("ix_scenario_choices_counts", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
+      ScenarioChoice.step_id, ScenarioChoice.d_tag, ScenarioChoice.learner)
+Index("ix_scenario_choices_step_learners", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
+      ScenarioChoice.step_id, ScenarioChoice.learner)
