@@ -11,7 +11,9 @@ from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
 from . import operations
+from .cohort_pages import cohort_pages
 from .curriculum import load_curriculum
+from .facilitation import facilitation
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
 from .settings import TrainingWebSettings
@@ -58,4 +60,6 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(hub)
+    app.register_blueprint(cohort_pages)
+    app.register_blueprint(facilitation)
     return app

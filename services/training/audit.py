@@ -15,7 +15,15 @@ from portal_common.audit import SYSTEM_ACTOR, add_entry, minute_now, minute_text
 from .models import AuditEntry
 
 # What each kind of entry is called on the audit page; a kind not listed shows its code.
-ACTION_NAMES: dict[str, str] = {}
+ACTION_NAMES: dict[str, str] = {
+    "cohort.created": "Cohort created",
+    "cohort.changed": "Cohort renamed or moved to another organisation",
+    "cohort.closed": "Cohort closed",
+    "cohort.journey_added": "Programme journey added to a cohort",
+    "session.created": "Cohort session added",
+    "session.deleted": "Cohort session deleted",
+    "notes.deleted": "Action learning notes deleted",
+}
 
 
 def record(
