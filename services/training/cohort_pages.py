@@ -174,6 +174,11 @@ def close_cohort(cohort_id: int):
     return redirect(url_for("cohorts.cohort", cohort_id=cohort_id), 303)
 
 
+def _closed(cohort_id: int):
+    flash("This cohort is closed, so no sessions can be added to it.")
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort_id), 303)
+
+
 @cohort_pages.post("/cohorts/<int:cohort_id>/journey")
 @role_required(*TRAINER)
 def add_journey(cohort_id: int):
@@ -185,7 +190,7 @@ def add_journey(cohort_id: int):
     with unit_of_work(_db()) as session:
         found = _cohort(session, cohort_id)
         if found.closed:
-            abort(409)
+            return _closed(cohort_id)
         made = cohorts.add_journey(session, found, day)
         audit.record(
             session,
@@ -216,7 +221,7 @@ def new_session(cohort_id: int):
     with unit_of_work(_db()) as session:
         found = _cohort(session, cohort_id)
         if found.closed:
-            abort(409)
+            return _closed(cohort_id)
         if request.method == "GET":
             return _session_form(found, cohorts.SessionForm(), {})
         values, errors, day = cohorts.read_session(request.form)

@@ -202,6 +202,10 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
     [cohort] = _rows(app, Cohort)
     assert cohort.closed and cohort.name == "Spring cohort"
     assert "Closed" in _text(trainer.get("/cohorts"))
+    late = _post(trainer, f"/cohorts/{cohort_id}/journey", _date("start", dt.date(2027, 9, 1)), f"/cohorts/{cohort_id}")
+    assert late.status_code == 303
+    assert "This cohort is closed, so no sessions can be added to it." in _text(trainer.get(late.headers["Location"]))
+    assert len(_rows(app, CohortSession)) == 7
 
     entries = [(e.action, e.actor) for e in _rows(app, AuditEntry)]
     assert [a for a, _ in entries] == [
