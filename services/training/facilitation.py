@@ -6,7 +6,10 @@ sign-in (not every trust signs staff in on their phones), so the portal keeps no
 at all: an answer adds one to its option's count and nothing else is written. The browser's
 own signed session cookie remembers which steps it has answered, so one phone answers each
 step once (someone who clears their cookies could answer again: this is a room exercise, not
-a vote). Each step takes at most ANSWER_CAP answers, so a script cannot flood the counts.
+a vote). Each step takes at most ANSWER_CAP answers, so a script cannot flood the counts, and
+two rate limits count in Redis under keys that hold no identifier either: answers per run code
+per minute, and wrong codes typed at /go per minute across the whole site (so codes cannot be
+guessed quickly; while that limit is reached, /go asks everyone to wait a minute).
 
 Results stay hidden until at least the run's threshold have answered (5 unless the trainer
 sets another). That differs from the hub's k of 10 on purpose: k protects learner records
@@ -17,9 +20,12 @@ guessed) while the room is still answering. A room of six must still be able to 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 
+import redis
 from flask import (
     Blueprint,
     Response,
@@ -52,6 +58,12 @@ DEFAULT_THRESHOLD = 5
 THRESHOLD_RANGE = (2, 50)
 ANSWER_CAP = 300  # answers one step can take: more than any training room holds
 ANSWERED = "live_answered"  # browser-session key: {run code: [step ids answered]}
+# Rate limits (app.config may lower them): answers per run per minute, wrong codes per minute.
+ANSWERS_PER_MINUTE = "TRAINING_LIVE_ANSWERS_PER_MINUTE"
+CODE_MISSES_PER_MINUTE = "TRAINING_LIVE_CODE_MISSES_PER_MINUTE"
+LIMITS = {ANSWERS_PER_MINUTE: 300, CODE_MISSES_PER_MINUTE: 120}
+
+log = logging.getLogger(__name__)
 
 facilitation = Blueprint("facilitation", __name__)
 
@@ -65,6 +77,45 @@ def _content() -> Curriculum:
 
 
 # -- use cases ----------------------------------------------------------------------------------
+
+
+_clock = time.time  # the tests hold the minute still
+
+
+def _minute() -> int:
+    return int(_clock() // 60)
+
+
+def _limit(name: str) -> int:
+    return int(current_app.config.get(name, LIMITS[name]))
+
+
+def _count(key: str) -> int:
+    """Add one to this minute's count under ``key`` (a run code or a fixed name, never anything
+    about a person) and return it. Without Redis the limits are not applied: the room still works,
+    and the cap per step still holds."""
+    settings = current_app.extensions["portal"]["settings"]
+    name = f"training:live-limit:{key}:{_minute()}"
+    try:
+        client = redis.Redis.from_url(settings.require_redis(), socket_connect_timeout=1, socket_timeout=1)
+        with client.pipeline() as pipe:
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            found, _ = pipe.execute()
+        return int(found)
+    except redis.RedisError:
+        log.warning("live answer limits not applied: Redis unavailable")
+        return 0
+
+
+def _misses_now() -> int:
+    settings = current_app.extensions["portal"]["settings"]
+    try:
+        client = redis.Redis.from_url(settings.require_redis(), socket_connect_timeout=1, socket_timeout=1)
+        found: bytes | None = client.get(f"training:live-limit:misses:{_minute()}")  # type: ignore[assignment]
+        return int(found or 0)
+    except redis.RedisError:
+        return 0
 
 
 class Refused(Exception):
@@ -143,6 +194,10 @@ def answer(session: Session, run: LiveRun, step: Step, step_id: str, choice_id: 
         raise Refused("Select what you would do")
     if sum(counts(session, run).values()) >= ANSWER_CAP:
         raise Refused("This question has had as many answers as it can take.")
+    if _count(f"answers:{run.code}") > _limit(ANSWERS_PER_MINUTE):
+        raise Refused(
+            "Too many answers are arriving at once, so yours was not counted. Wait a moment and send it again."
+        )
     session.execute(
         update(LiveAnswerCount)
         .where(
@@ -299,12 +354,16 @@ def go():
     if request.method == "GET":
         return render_template("training/live/go.html", code="", errors={})
     typed = cohorts.normalise_code(request.form.get("code", ""))
+    if _misses_now() >= _limit(CODE_MISSES_PER_MINUTE):
+        errors = {"code": "Too many codes have been tried in the last minute. Wait a minute and try again"}
+        return render_template("training/live/go.html", code=request.form.get("code", ""), errors=errors), 429
     if not typed:
         errors = {"code": "Enter the code shown on the screen"}
         return render_template("training/live/go.html", code="", errors=errors), 400
     with unit_of_work(_db()) as session:
         run = session.scalar(select(LiveRun).where(LiveRun.code == typed, LiveRun.ended.is_(False)))
     if run is None:
+        _count("misses")
         return render_template(
             "training/live/go.html",
             code=request.form.get("code", ""),

@@ -9,11 +9,13 @@ import re
 import zlib
 
 import pytest
+import redis
 from alembic import command
 from sqlalchemy import inspect, select
 
 from portal_common.db import make_engine, unit_of_work
 from portal_ops.migrate import alembic_config
+from services.training import facilitation
 from services.training.curriculum import load_curriculum
 from services.training.models import CohortSession, LiveAnswerCount, LiveRun
 
@@ -193,6 +195,42 @@ def test_a_room_answers_from_phones_and_results_wait_for_the_threshold(room, pro
     assert 'data-testid="state">This session has finished<' in _text(phones[0].get(f"/go/{run.code}"))
     token = csrf_token(_text(stranger.get("/go")))
     assert stranger.post("/go", data={"csrf_token": token, "code": run.code}).status_code == 400
+
+
+def test_answers_and_code_guesses_are_rate_limited_without_any_identifier(room, monkeypatch, machine_redis):
+    app, trainer, cohort_id, session_path = room
+    monkeypatch.setattr(facilitation, "_clock", lambda: 1_800_000_000.0)  # one minute throughout
+    app.config[facilitation.ANSWERS_PER_MINUTE] = 2
+    app.config[facilitation.CODE_MISSES_PER_MINUTE] = 2
+    _post(trainer, f"{session_path}/facilitate", {"scenario": SCENARIO.id}, session_path)
+    [run] = _rows(app, LiveRun)
+    first = SCENARIO.step(SCENARIO.start)
+
+    # Two answers this minute are counted; the third is not, and its phone may send it again later.
+    phones = [_phone(app, run.code) for _ in range(3)]
+    for phone in phones[:2]:
+        assert _answer(phone, run.code, first.id, first.choices[0].id).status_code == 303
+    busy = _answer(phones[2], run.code, first.id, first.choices[0].id)
+    assert "Too many answers are arriving at once" in _text(busy)
+    assert sum(c.answers for c in _rows(app, LiveAnswerCount)) == 2
+    assert 'name="choice"' in _text(phones[2].get(f"/go/{run.code}"))
+    monkeypatch.setattr(facilitation, "_clock", lambda: 1_800_000_060.0)  # the next minute
+    assert _answer(phones[2], run.code, first.id, first.choices[0].id).status_code == 303
+    assert sum(c.answers for c in _rows(app, LiveAnswerCount)) == 3
+
+    # Wrong codes: after two this minute, /go asks everyone to wait, even with the right code.
+    guesser = app.test_client()
+    token = csrf_token(_text(guesser.get("/go")))
+    for guess in ("AAAAA", "BBBBB"):
+        assert guesser.post("/go", data={"csrf_token": token, "code": guess}).status_code == 400
+    waiting = guesser.post("/go", data={"csrf_token": token, "code": run.code})
+    assert waiting.status_code == 429 and "Wait a minute and try again" in _text(waiting)
+    monkeypatch.setattr(facilitation, "_clock", lambda: 1_800_000_120.0)
+    assert guesser.post("/go", data={"csrf_token": token, "code": run.code}).status_code == 303
+
+    # What Redis holds: counts under a run code or a fixed name, nothing about anybody.
+    keys = sorted(k.decode() for k in redis.Redis.from_url(machine_redis).keys("training:live-limit:*"))
+    assert keys and all(re.fullmatch(rf"training:live-limit:(answers:{run.code}|misses):\d+", k) for k in keys)
 
 
 def test_live_answers_keep_no_identifier(room):
