@@ -11,9 +11,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from portal_common import organisations
 from portal_common.db import unit_of_work
 from portal_common.models import today
+from portal_common.organisations import Organisation, by_code
 from portal_common.roles import ROLES
 from portal_common.signin import StaffUser, current_staff, role_required
 
@@ -47,8 +47,8 @@ def actor(staff: StaffUser) -> str:
     return staff.email or staff.display_name or staff.subject
 
 
-def _organisations() -> dict[str, organisations.Organisation]:
-    return organisations.by_code()
+def _organisations() -> dict[str, Organisation]:
+    return by_code()
 
 
 @cohort_pages.app_context_processor
