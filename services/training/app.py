@@ -12,8 +12,10 @@ from portal_common.staff_web import staff_app
 
 from . import measure_pages, operations
 from .certificates import certificates, install_verify_limit
+from .cohort_pages import cohort_pages
 from .contacts import contacts
 from .curriculum import load_curriculum
+from .facilitation import facilitation
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
 from .resources import install_uploads, resources
@@ -69,4 +71,6 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(xapi)
     install_verify_limit(app, settings)
     install_uploads(app)
+    app.register_blueprint(cohort_pages)
+    app.register_blueprint(facilitation)
     return app

@@ -28,6 +28,13 @@ ACTION_NAMES: dict[str, str] = {
     "contact_changed": "Local contact changed",
     "contact_deleted": "Local contact deleted",
     "xapi_exported": "xAPI statements exported",
+    "cohort.created": "Cohort created",
+    "cohort.changed": "Cohort renamed or moved to another organisation",
+    "cohort.closed": "Cohort closed",
+    "cohort.journey_added": "Programme journey added to a cohort",
+    "session.created": "Cohort session added",
+    "session.deleted": "Cohort session deleted",
+    "notes.deleted": "Action learning notes deleted",
 }
 
 

@@ -323,3 +323,58 @@ Index("ix_scenario_choices_counts", ScenarioChoice.scenario_id, ScenarioChoice.c
       ScenarioChoice.step_id, ScenarioChoice.d_tag, ScenarioChoice.learner)
 Index("ix_scenario_choices_step_learners", ScenarioChoice.scenario_id, ScenarioChoice.content_version,
       ScenarioChoice.step_id, ScenarioChoice.learner)
+# -- attendance codes, facilitator mode and action learning notes ------------------------
+#
+# Facilitator mode keeps no answer against anybody: only how many answers each option of the
+# step on the room's screen has had. Notes are the trainer's own words about a session.
+
+
+class SessionCode(Base):
+    """The code attendees type to mark themselves present, shown on the room's screen."""
+
+    __tablename__ = "session_codes"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), nullable=False, unique=True)
+
+
+class SessionNote(Base):
+    """An action learning set's notes: what was discussed and the actions agreed (no names)."""
+
+    __tablename__ = "session_notes"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    discussed: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    actions: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    updated_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class LiveRun(Base):
+    """A scenario stepped through on a room's screen, answered from phones with its code."""
+
+    __tablename__ = "live_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(8), nullable=False, unique=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort_sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    scenario_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    current_step: Mapped[str] = mapped_column(String(64), nullable=False)
+    step_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    revealed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    threshold: Mapped[int] = mapped_column(Integer, nullable=False)
+    ended: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    opened_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+
+
+class LiveAnswerCount(Base):
+    """How many answers one option of one step of a live run has had: a count, nothing more."""
+
+    __tablename__ = "live_answer_counts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("live_runs.id", ondelete="CASCADE"), primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -32,6 +32,9 @@ SAMPLE_ARGS = {
     "token": "not-a-real-invitation-link",
     "target_id": "0",
     "upload_id": "0",
+    "cohort_id": "0",
+    "session_id": "0",
+    "run_id": "0",
 }
 STATIC_FILES = {"static": "intake.css", "staff_ui.static": "staff.css"}
 

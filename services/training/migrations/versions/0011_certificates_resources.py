@@ -5,7 +5,7 @@ The certificate record holds its code, issue and renewal days and the learner ke
 name. Dates are days.
 
 Revision ID: 0011_certificates_resources
-Revises: 0008_confidence
+Revises: 0009_facilitation
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_certificates_resources"
-down_revision = "0008_confidence"
+down_revision = "0009_facilitation"
 branch_labels = None
 depends_on = None
 
