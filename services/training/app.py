@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import func, select
 
+from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
 from portal_common.roles import ROLES
 from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
-from . import operations
+from . import audit_pages, case_pages, operations
 from .curriculum import load_curriculum
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
+from .redaction_check import RedactorCheck
 from .settings import TrainingWebSettings
 
 LABEL = "Active bystander hub"
@@ -58,4 +60,8 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(api)
     app.register_blueprint(hub)
+    app.register_blueprint(case_pages.bp)
+    app.register_blueprint(audit_pages.bp)
+    # How a case study is checked by the redactor again: over the backbone, encrypted both ways.
+    app.extensions[case_pages.CHECKER] = RedactorCheck(settings, TextCipher(settings.fernet_key_list))
     return app

@@ -32,6 +32,7 @@ SAMPLE_ARGS = {
     "token": "not-a-real-invitation-link",
     "target_id": "0",
     "upload_id": "0",
+    "case_id": "0",
 }
 STATIC_FILES = {"static": "intake.css", "staff_ui.static": "staff.css"}
 
