@@ -232,7 +232,7 @@ def _case_view(case: CaseStudy, me: str) -> dict[str, Any]:
     return {
         "id": case.id, "title": case.title, "text": case.text, "status": case.status,
         "themes": list(case.themes), "suggested_ds": list(case.suggested_ds), "checklist": list(case.checklist),
-        "mine": case.author_key == me, "checked": case.check_counts is not None and case.check_text == case.text,
+        "mine": case.author_key == me, "checked": case.checked,
         "clean": case.checked_clean, "check_text": case.check_text, "check_counts": dict(case.check_counts or {}),
         "published_on": case.published_on,
     }
@@ -300,7 +300,8 @@ def use_redacted(case_id: int):
         except cases.MaskProblem as problem:
             session.rollback()
             return _show(case_id, {"check": str(problem)}, status=400)
-    return redirect(url_for("cases.show", case_id=case_id), 303)
+    checked = _check(case_id)
+    return redirect(url_for("cases.show", case_id=case_id, unchecked=None if checked else 1), 303)
 
 
 @bp.post("/<int:case_id>/submit")

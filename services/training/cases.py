@@ -40,6 +40,7 @@ from .models import (
     CaseFollowUp,
     CaseStudy,
     Outbox,
+    text_digest,
 )
 
 MASK = "[REDACTED]"  # the redactor's style: a bracketed word in capitals, left alone if redacted again
@@ -262,9 +263,7 @@ class CaseForm:
 
 def _fill(case: CaseStudy, form: CaseForm) -> None:
     text = form.text.strip().replace("\r\n", "\n")
-    if text != case.text:
-        case.check_text, case.check_counts = None, None  # the redactor has not seen this text
-    case.title, case.text = form.title.strip(), text
+    case.title, case.text = form.title.strip(), text  # a changed text is unchecked (CaseStudy.checked)
     case.themes = [t.code for t in taxonomy.THEMES if t.code in form.themes]
     case.suggested_ds = [d for d in FIVE_DS if d in form.suggested_ds]
     case.checklist = [c for c in CHECKLIST_CODES if c in form.checklist]
@@ -292,15 +291,18 @@ def record_check(case: CaseStudy, checked_text: str, redacted: str, counts: dict
     """The redactor's answer for ``checked_text``; ignored if the text has changed since."""
     if checked_text == case.text:
         case.check_text, case.check_counts = redacted, {k: int(v) for k, v in counts.items() if v}
+        case.check_of = text_digest(checked_text)
 
 
 def use_redacted(session: Session, case: CaseStudy, actor: str, minute: int | None = None) -> None:
-    """Take the redactor's version of the text: what it would mask is masked."""
-    if case.check_text is None or case.check_counts is None:
+    """Take the redactor's version of the text: what it would mask is masked. The new text is
+    unchecked until the redactor has seen it (the page asks it straight away)."""
+    if not case.checked or case.check_text is None or case.check_counts is None:
         raise MaskProblem("The redaction check has not run on this text yet")
     masked = sum(case.check_counts.values())
     case.text = case.check_text
-    case.check_counts = {}  # the redactor's own output: it leaves its placeholders alone
+    # Its version is checked again like any other text before the case can be submitted.
+    case.check_text, case.check_counts, case.check_of = None, None, None
     audit.record(session, actor, "case.masked", case_target(case), f"{masked} passages the redactor found masked",
                  minute=minute)
 

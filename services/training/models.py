@@ -7,6 +7,7 @@ withdrawal deletes them (operations.delete_training_material)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -238,17 +239,28 @@ class CaseStudy(Base):
     checklist: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # codes ticked
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=CASE_DRAFT, index=True)
     author_key: Mapped[str] = mapped_column(String(64), nullable=False)
-    # The redactor's answer for exactly ``text`` (None: not checked since the last edit).
+    # The redactor's last answer: its version of the text, what it found, and a SHA-256 of the
+    # text it was given (the answer counts only while that is still the text).
     check_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     check_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    check_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the candidate's week: for expiry
     published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     @property
+    def checked(self) -> bool:
+        """The redactor's last answer is about exactly this text."""
+        return self.check_counts is not None and self.check_of == text_digest(self.text)
+
+    @property
     def checked_clean(self) -> bool:
         """The redactor has seen exactly this text and would mask nothing in it."""
-        return self.check_counts is not None and self.check_text == self.text and not sum(self.check_counts.values())
+        return self.checked and not sum((self.check_counts or {}).values())
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Outbox(OutboxMixin, Base):

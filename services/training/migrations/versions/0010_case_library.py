@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("author_key", sa.String(length=64), nullable=False),
         sa.Column("check_text", sa.Text(), nullable=True),
         sa.Column("check_counts", sa.JSON(), nullable=True),
+        sa.Column("check_of", sa.String(length=64), nullable=True),
         sa.Column("created_on", sa.Date(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("published_on", sa.Date(), nullable=True),
