@@ -244,3 +244,34 @@ def test_the_case_library_migration_goes_down_and_up_again(databases):
         assert {"case_studies", "outbox"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_the_relay_deletes_expired_candidates_and_sends_case_events_to_intake(settings_for, sessions_for,
+                                                                              machine_redis):
+    import redis
+
+    from portal_ops import registry
+    from services.training.relay import TrainingRelay
+
+    sessions = sessions_for("training")
+    today = dt.datetime.now(dt.UTC).date()
+    with unit_of_work(sessions) as session:
+        stale = _candidate(session, received_on=today - dt.timedelta(days=40)).report_id
+        kept = _candidate(session, received_on=today - dt.timedelta(days=10)).report_id
+        _row, case = _case(session, author="tam")
+        cases.submit(session, case, "tam@example.nhs.uk")
+        cases.approve(session, case, "lee", "lee@example.nhs.uk", today)
+    env_settings = settings_for("training", "relay").model_copy(update={"candidate_days": 30})
+    relay = TrainingRelay.build(env_settings, registry.routing())
+    try:
+        assert relay.tick(0.0) == 1  # case.published, to intake
+        assert relay.tick(1.0) == 0  # expiry not due again yet, nothing left to send
+    finally:
+        relay.sessions.kw["bind"].dispose()
+    with unit_of_work(sessions) as session:
+        assert session.get(CaseCandidate, stale) is None and session.get(CaseCandidate, kept) is not None
+        [row] = session.scalars(select(Outbox)).all()
+        assert row.sent and row.message is None
+        assert [e.actor for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "case.expired"))] == [
+            SYSTEM_ACTOR]
+    assert redis.Redis.from_url(machine_redis).llen("intake.events") == 1
