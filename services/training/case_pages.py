@@ -20,7 +20,7 @@ from portal_common.signin import StaffUser, current_staff, role_required, signin
 
 from . import cases
 from .curriculum import FIVE_DS, TAG_BY_CODE
-from .models import CANDIDATE, CASE_DRAFT, CASE_PUBLISHED, CASE_SUBMITTED, CLEARED, CaseStudy
+from .models import CANDIDATE, CASE_DRAFT, CASE_PUBLISHED, CASE_SUBMITTED, CLEARED, CaseStudy, text_digest
 from .redaction_check import CheckUnavailable
 
 REVIEWER = ("reviewer",)
@@ -95,6 +95,7 @@ def _review_page(ref: str, errors: dict[str, str] | None = None, chosen: set[int
             abort(404)
         view = {"ref": candidate.ref, "flagged": cases.flagged(candidate), "risk": candidate.risk_score,
                 "tokens": cases.tokens(candidate.redacted_text), "text": candidate.redacted_text,
+                "seen": text_digest(candidate.redacted_text),
                 "themes": list(candidate.themes), "masked_count": candidate.masked_count,
                 "setting": taxonomy.label_for(taxonomy.SETTINGS, candidate.setting) if candidate.setting else None}
     return render_template("training/cases/review.html", c=view, errors=errors or {}, chosen=chosen,
@@ -119,11 +120,10 @@ def mask(ref: str):
         if candidate is None:
             abort(404)
         try:
-            added = cases.apply_mask(session, candidate, chosen, phrases)
+            added = cases.apply_mask(session, candidate, chosen, phrases, request.form.get("seen") or None)
         except cases.MaskProblem as problem:
             session.rollback()
-            field = "phrases" if "hrase" in str(problem) else "words"
-            return _review_page(ref, {field: str(problem)}, chosen, phrases_text, 400)
+            return _review_page(ref, {problem.field: str(problem)}, chosen, phrases_text, 400)
     return redirect(url_for("cases.review", ref=ref, masked=added), 303)
 
 

@@ -113,7 +113,12 @@ def tokens(text: str) -> list[Token]:
 
 
 class MaskProblem(ValueError):
-    """What the reviewer asked to mask cannot be masked; the message says why (no report text)."""
+    """What the reviewer asked to mask cannot be masked; the message says why (no report text)
+    and ``field`` which part of the form it is about."""
+
+    def __init__(self, message: str, field: str = "words"):
+        super().__init__(message)
+        self.field = field
 
 
 def _word_span(match: re.Match[str]) -> tuple[int, int]:
@@ -149,7 +154,8 @@ def mask(text: str, chosen: Iterable[int], phrases: Sequence[str]) -> tuple[str,
             if not any(m.start() < end and start < m.end() for start, end in protected)
         ]
         if not hits:
-            raise MaskProblem(f"Phrase {number} is not in the text exactly as typed: copy it from the text above")
+            raise MaskProblem(f"Phrase {number} is not in the text exactly as typed: copy it from the text above",
+                              "phrases")
         spans.extend(hits)
     if not spans:
         raise MaskProblem("Select at least one word, or type a word or phrase to mask")
@@ -182,7 +188,12 @@ def find_candidate(session: Session, ref: str, status: str) -> CaseCandidate | N
     return session.scalar(select(CaseCandidate).where(CaseCandidate.ref == ref, CaseCandidate.status == status))
 
 
-def apply_mask(session: Session, candidate: CaseCandidate, chosen: Iterable[int], phrases: Sequence[str]) -> int:
+def apply_mask(session: Session, candidate: CaseCandidate, chosen: Iterable[int], phrases: Sequence[str],
+               seen: str | None = None) -> int:
+    """Mask the candidate's text. ``seen`` is the digest of the text the reviewer chose words
+    from: if someone masked it since, word numbers no longer match and nothing is masked."""
+    if seen is not None and seen != text_digest(candidate.redacted_text):
+        raise MaskProblem("Someone else masked this text since you opened it: check it and select again")
     text, added = mask(candidate.redacted_text, chosen, phrases)
     candidate.redacted_text = text
     candidate.masked_count += added

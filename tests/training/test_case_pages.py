@@ -118,9 +118,13 @@ def test_a_reviewer_masks_words_and_phrases_without_javascript_then_clears_the_c
     [held] = [c for c in _rows(app, CaseCandidate) if c.ref == calm]
     assert held.redacted_text == TEXT
 
+    seen = re.search(r'name="seen" value="([0-9a-f]{64})"', page).group(1)
     done = reviewer.post(f"/cases/review/{calm}/mask",
-                         data={"csrf_token": token, "word": patel, "phrases": "mrs achebe\nfrom 4B"})
+                         data={"csrf_token": token, "seen": seen, "word": patel, "phrases": "mrs achebe\nfrom 4B"})
     assert done.status_code == 303
+    # A second reviewer working from the page as it was before: word numbers no longer match.
+    stale = reviewer.post(f"/cases/review/{calm}/mask", data={"csrf_token": token, "seen": seen, "word": "0"})
+    assert stale.status_code == 400 and "Someone else masked this text" in _text(stale)
     page = _text(reviewer.get(done.headers["Location"]))
     assert "2 passages masked" in page
     [held] = [c for c in _rows(app, CaseCandidate) if c.ref == calm]
