@@ -41,6 +41,7 @@ from services.redactor import settings as redactor_settings
 from services.redactor import worker as redactor_worker
 from services.training import app as training_app
 from services.training import models as training_models
+from services.training import relay as training_relay
 from services.training import settings as training_settings
 from services.training import worker as training_worker
 
@@ -105,7 +106,10 @@ SERVICES: tuple[Service, ...] = (
         dead_letters=intake_models.DeadLetter,
         make_worker=intake_worker.make_worker,
         worker_settings=intake_settings.IntakeWorkerSettings,
-        subscribes=("report.redacted", "report.stored", "action.published", "action.withdrawn", "release.published"),
+        subscribes=(
+            "report.redacted", "report.stored", "action.published", "action.withdrawn", "release.published",
+            "case.published", "case.withdrawn",
+        ),
         publishes=("report.submitted", "report.followup_added", "report.training_consent_withdrawn"),
         web=Web(intake_app.create_app, intake_settings.IntakeWebSettings, 0),
         relay=intake_relay.IntakeRelay.build,
@@ -144,11 +148,13 @@ SERVICES: tuple[Service, ...] = (
         make_worker=training_worker.make_worker,
         worker_settings=training_settings.TrainingWorkerSettings,
         subscribes=("report.redacted", "report.followup_added", "report.training_consent_withdrawn"),
-        publishes=("report.stored",),
+        publishes=("report.stored", "case.published", "case.withdrawn"),
         # Every report.redacted, kept or not (only consenting reports are kept), and every
         # withdrawal once applied, so intake re-sends neither for ever.
         confirms=("report.redacted", "report.training_consent_withdrawn"),
         web=Web(training_app.create_app, training_settings.TrainingWebSettings, 2),
+        relay=training_relay.TrainingRelay.build,
+        relay_settings=training_settings.TrainingRelaySettings,
     ),
     # Staff sign-in (docs/adr/0009): an OpenID Connect provider; no worker, no events.
     Service(

@@ -204,6 +204,22 @@ class ReleasePublishedV1(_Strict):
             raise ValidationError("ends_on is before starts_on", "ends_on")
 
 
+class CasePublishedV1(_Strict):
+    """A case study made (with its reporter's agreement) from a report has been approved and
+    published to training's case library. Names the report only, so intake can tell its
+    reporter; the case itself never leaves training."""
+
+    report_id = fields.UUID(required=True)
+    published_week = fields.Date(required=True)
+
+
+class CaseWithdrawnV1(_Strict):
+    """A published case made from a report has left the library (its reporter withdrew their
+    agreement, or training removed it): intake stops telling the reporter it is in use."""
+
+    report_id = fields.UUID(required=True)
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("report.submitted", 1): ReportSubmittedV1,
     ("report.redacted", 1): ReportRedactedV1,
@@ -213,6 +229,8 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("action.published", 1): ActionPublishedV1,
     ("action.withdrawn", 1): ActionWithdrawnV1,
     ("release.published", 1): ReleasePublishedV1,
+    ("case.published", 1): CasePublishedV1,
+    ("case.withdrawn", 1): CaseWithdrawnV1,
 }
 
 

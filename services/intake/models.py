@@ -21,6 +21,8 @@ PENDING = "pending"
 REDACTED = "redacted"  # redacted, some consumer has not confirmed yet
 COMPLETE = "complete"  # redacted and held by every consumer
 
+CASE_PUBLISHED = "published"  # Submission.training_case values
+CASE_WITHDRAWN = "withdrawn"
 WITHDRAWAL_PENDING = "pending"  # consent withdrawn; some consumer has not confirmed the deletion
 WITHDRAWAL_DONE = "done"  # every consumer confirmed it deleted what it held for training
 
@@ -60,6 +62,9 @@ class Submission(Base):
     withdrawal_confirmed_by: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Re-send sweeps that found the withdrawal unconfirmed (a counter, not a clock).
     withdrawal_sweeps: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # What training told us (case.published, case.withdrawn): a case study made from this
+    # report is in its case library (CASE_PUBLISHED) or has left it for good (CASE_WITHDRAWN).
+    training_case: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     @property
     def training_use_agreed(self) -> bool:

@@ -4,8 +4,8 @@ Only what is true is shown:
 
 - "Included in a report to leads" is done once the report is redacted and a release
   analytics has published covers the week it was sent (release.published events);
-- "Approved as a training case" comes from training events that do not exist yet, so it
-  says "not tracked yet" (``done`` is None) rather than pretending;
+- "Helping train others" is done while a case study made from the report is in training's
+  case library (case.published, until case.withdrawn or the reporter withdraws consent);
 - the "you said, we did" actions listed are the published ones whose themes or
   characteristics match the report's (action.published, less action.withdrawn).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from portal_common import taxonomy
 
-from .models import PENDING, FollowUp, Submission
+from .models import CASE_PUBLISHED, PENDING, FollowUp, Submission
 
 FOLLOW_UPS_MAX = 10  # notes one report can carry
 
@@ -28,8 +28,13 @@ def stages(submission: Submission, in_report: bool = False) -> list[dict[str, An
         {"code": "received", "label": "Received", "done": True},
         {"code": "redacted", "label": "Personal details removed", "done": redacted},
         {"code": "in_report", "label": "Included in a report to leads", "done": redacted and in_report},
-        {"code": "training_case", "label": "Approved as a training case", "done": None},
+        {"code": "training_case", "label": "Helping train others", "done": training_case_published(submission)},
     ]
+
+
+def training_case_published(submission: Submission) -> bool:
+    """A case study made from the report is in training's case library now."""
+    return submission.training_case == CASE_PUBLISHED and submission.training_use_agreed
 
 
 def training_consent(submission: Submission) -> str:

@@ -1,6 +1,7 @@
 """Intake's worker: learns when a report has been redacted (and wipes its ciphertext), when
-each consumer holds it, when each has applied a withdrawal of training consent, and what
-analytics publishes ("you said, we did" actions, releases).
+each consumer holds it, when each has applied a withdrawal of training consent, what
+analytics publishes ("you said, we did" actions, releases) and when training publishes a case
+study made from a report, or takes it out of its library.
 
     celery -A portal_ops.workers:intake worker -Q intake.events
 """
@@ -30,6 +31,8 @@ def make_worker(routing: Routing) -> Celery:
         "action.published": operations.apply_action_published,
         "action.withdrawn": operations.apply_action_withdrawn,
         "release.published": operations.apply_release_published,
+        "case.published": operations.apply_case_published,
+        "case.withdrawn": operations.apply_case_withdrawn,
     }
     celery, _task = consumer_worker(IntakeWorkerSettings, routing, Inbox, DeadLetter, handlers)
     return celery

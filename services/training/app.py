@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import func, select
 
+from portal_common.crypto import TextCipher
 from portal_common.db import unit_of_work
 from portal_common.roles import ROLES
 from portal_common.signin import current_staff, install_signin, role_required
 from portal_common.staff_web import staff_app
 
-from . import measure_pages, operations
+from . import audit_pages, case_pages, measure_pages, operations
 from .certificates import certificates, install_verify_limit
 from .cohort_pages import cohort_pages
 from .contacts import contacts
@@ -18,6 +19,7 @@ from .curriculum import load_curriculum
 from .facilitation import facilitation
 from .hub import CONTENT, TRAINER_ROLES, home_context, hub
 from .models import CANDIDATE, CaseCandidate, StaffSession
+from .redaction_check import RedactorCheck
 from .resources import install_uploads, resources
 from .settings import TrainingWebSettings
 from .xapi import xapi
@@ -73,4 +75,8 @@ def create_app(settings: TrainingWebSettings) -> Flask:
     install_uploads(app)
     app.register_blueprint(cohort_pages)
     app.register_blueprint(facilitation)
+    app.register_blueprint(case_pages.bp)
+    app.register_blueprint(audit_pages.bp)
+    # How a case study is checked by the redactor again: over the backbone, encrypted both ways.
+    app.extensions[case_pages.CHECKER] = RedactorCheck(settings, TextCipher(settings.fernet_key_list))
     return app

@@ -35,6 +35,18 @@ ACTION_NAMES: dict[str, str] = {
     "session.created": "Cohort session added",
     "session.deleted": "Cohort session deleted",
     "notes.deleted": "Action learning notes deleted",
+    "case.cleared": "Cleared a case candidate for trainers",
+    "case.rejected": "Rejected and deleted a case candidate",
+    "case.drafted": "Started a case study",
+    "case.edited": "Changed a draft case study",
+    "case.masked": "Took the redactor's version of a case study",
+    "case.submitted": "Submitted a case study for approval",
+    "case.returned": "Sent a case study back to its author",
+    "case.approved": "Approved a case study",
+    "case.published": "Published a case study to the library",
+    "case.withdrawn": "Removed a published case (consent withdrawn)",
+    "consent.withdrawn": "Deleted a reporter's material (consent withdrawn)",
+    "case.expired": "Deleted case candidates nobody published in time",
 }
 
 

@@ -7,18 +7,21 @@ withdrawal deletes them (operations.delete_training_material)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
-from portal_common.models import AuditEntryMixin, DeadLetterMixin, InboxMixin, StaffSessionMixin
+from portal_common.models import AuditEntryMixin, DeadLetterMixin, InboxMixin, OutboxMixin, StaffSessionMixin
 
 
 class Base(DeclarativeBase):
     pass
 
 
-CANDIDATE = "candidate"
+CANDIDATE = "candidate"  # waiting for a reviewer: nobody else sees it
+CLEARED = "cleared"  # a reviewer read it, masked what was left and cleared it: trainers may use it
+DRAFTED = "drafted"  # a trainer has made a case study from it (see CaseStudy)
 
 
 class CaseCandidate(Base):
@@ -33,6 +36,12 @@ class CaseCandidate(Base):
     # Above the redactor's risk threshold: a person must review it before trainers see it.
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=CANDIDATE, index=True)
+    # What staff pages and the audit log call it: random, so it says nothing about the report.
+    ref: Mapped[str | None] = mapped_column(String(16), nullable=True, unique=True, index=True)
+    # The Monday of the week training received it (no finer): candidates expire from here.
+    received_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    masked_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    cleared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class CaseFollowUp(Base):
@@ -378,3 +387,54 @@ class LiveAnswerCount(Base):
     step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     choice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     answers: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+# -- the case library ------------------------------------------------------------------------
+#
+# A trainer writes a case study from a cleared candidate (already redacted, then masked by a
+# reviewer); the redactor checks the edited text again before it can be submitted; another
+# trainer or a lead approves it and it is published to the library. The author is kept only
+# as an opaque key (learning.learner_key of their sign-in subject), never a name.
+
+CASE_DRAFT = "draft"
+CASE_SUBMITTED = "submitted"
+CASE_PUBLISHED = "published"
+
+
+class CaseStudy(Base):
+    __tablename__ = "case_studies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The report it came from: so that a withdrawal of consent deletes it (DERIVED_FROM_REPORT).
+    report_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(120), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    suggested_ds: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    checklist: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # codes ticked
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=CASE_DRAFT, index=True)
+    author_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The redactor's last answer: its version of the text, what it found, and a SHA-256 of the
+    # text it was given (the answer counts only while that is still the text).
+    check_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    check_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    check_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)  # the candidate's week: for expiry
+    published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+    @property
+    def checked(self) -> bool:
+        """The redactor's last answer is about exactly this text."""
+        return self.check_counts is not None and self.check_of == text_digest(self.text)
+
+    @property
+    def checked_clean(self) -> bool:
+        """The redactor has seen exactly this text and would mask nothing in it."""
+        return self.checked and not sum((self.check_counts or {}).values())
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Outbox(OutboxMixin, Base):
+    """case.published and case.withdrawn, written with the change; the relay sends them."""

@@ -11,13 +11,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common.events import Event
+from portal_common.models import today
 
-from .models import CANDIDATE, CaseCandidate, CaseFollowUp, ConsentWithdrawal
+from . import audit, cases
+from .models import CANDIDATE, CaseCandidate, CaseFollowUp, CaseStudy, ConsentWithdrawal
 
 # Every table holding something derived from a report, each with a ``report_id`` column.
 # A model made from a report later (a case study, a training aid quoting it) is added here,
 # so a withdrawal deletes it too: delete_training_material reads this list and nothing else.
-DERIVED_FROM_REPORT: tuple[type, ...] = (CaseFollowUp, CaseCandidate)
+DERIVED_FROM_REPORT: tuple[type, ...] = (CaseStudy, CaseFollowUp, CaseCandidate)
 
 
 def _may_keep(session: Session, event: Event) -> bool:
@@ -43,6 +45,8 @@ def add_candidate(session: Session, event: Event) -> None:
             risk_score=payload["risk"]["score"],
             needs_review=payload["risk"]["needs_review"],
             status=CANDIDATE,
+            ref=cases.new_ref(),
+            received_on=cases.week_of(today()),
         )
     )
 
@@ -65,12 +69,18 @@ def add_follow_up(session: Session, event: Event) -> None:
 
 
 def withdraw_consent(session: Session, event: Event) -> None:
-    """report.training_consent_withdrawn: delete everything held from the report, and
-    remember the withdrawal so that nothing of it is taken in again. Idempotent."""
+    """report.training_consent_withdrawn: delete everything held from the report (its candidate,
+    notes and case studies, published or not), and remember the withdrawal so that nothing of it
+    is taken in again. Idempotent."""
     report_id = str(event.payload["report_id"])
     if session.get(ConsentWithdrawal, report_id) is None:
         session.add(ConsentWithdrawal(report_id=report_id))
-    delete_training_material(session, report_id)
+    # A published case leaves the library: intake hears of it (case.withdrawn) to update the receipt.
+    cases.withdraw_published(session, report_id)
+    deleted = delete_training_material(session, report_id)
+    if deleted:
+        audit.record(session, audit.SYSTEM_ACTOR, "consent.withdrawn", "a reporter's material",
+                     f"{deleted} items deleted (candidate, notes, case studies)")
 
 
 def delete_training_material(session: Session, report_id: str) -> int:

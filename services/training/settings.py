@@ -1,4 +1,4 @@
-"""Training's settings, one class per process type (web app, worker)."""
+"""Training's settings, one class per process type (web app, worker, relay)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from portal_common.messaging import WorkerSettings
-from portal_common.settings import DatabaseSettings, service_prefix
+from portal_common.messaging import RelaySettings, WorkerSettings
+from portal_common.settings import CipherSettings, DatabaseSettings, service_prefix
 from portal_common.signin import StaffRelyingPartySettings
 
 NAME = "training"
@@ -18,8 +18,9 @@ class TrainingDatabase(DatabaseSettings):
     model_config = service_prefix(NAME)
 
 
-class TrainingWebSettings(StaffRelyingPartySettings, TrainingDatabase):
-    """The staff web app: its secret, broker, database, the staff site's addresses and sign-in."""
+class TrainingWebSettings(StaffRelyingPartySettings, CipherSettings, TrainingDatabase):
+    """The staff web app: its secret, broker, database, the staff site's addresses and sign-in,
+    and the text key it uses to ask the redactor to check a case study (encrypted both ways)."""
 
     model_config = service_prefix(NAME)
 
@@ -39,3 +40,24 @@ class TrainingWebSettings(StaffRelyingPartySettings, TrainingDatabase):
 
 class TrainingWorkerSettings(WorkerSettings, TrainingDatabase):
     model_config = service_prefix(NAME)
+
+
+class TrainingRelaySettings(RelaySettings, TrainingDatabase):
+    """Training's part of ``portal-relay``: its outbox (case.published, case.withdrawn) and the
+    deletion of candidates nobody published in time."""
+
+    model_config = service_prefix(NAME)
+
+    candidate_days: int = Field(
+        180,
+        ge=7,
+        le=3650,
+        description="Days a case candidate (or a case study made from it and not yet published) is kept "
+        "before it is deleted unpublished, counted from the Monday of the week training received it.",
+    )
+    expiry_check_interval: float = Field(
+        3600,
+        ge=0.5,
+        le=86400,
+        description="Seconds between checks for case candidates past PORTAL_TRAINING_CANDIDATE_DAYS.",
+    )

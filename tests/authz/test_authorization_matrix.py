@@ -35,6 +35,7 @@ SAMPLE_ARGS = {
     "cohort_id": "0",
     "session_id": "0",
     "run_id": "0",
+    "case_id": "0",
 }
 STATIC_FILES = {"static": "intake.css", "staff_ui.static": "staff.css"}
 

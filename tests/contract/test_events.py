@@ -72,6 +72,8 @@ EXAMPLES = {
         "starts_on": dt.date(2026, 7, 1),
         "ends_on": dt.date(2026, 9, 30),
     },
+    ("case.published", 1): {"report_id": uuid.uuid4(), "published_week": dt.date(2026, 11, 16)},
+    ("case.withdrawn", 1): {"report_id": uuid.uuid4()},
 }
 
 

@@ -122,7 +122,7 @@ def test_a_receipt_counts_as_reported_once_a_published_release_covers_its_week(c
     code = _report(client, sessions)
     waiting = _report(client, sessions, redacted=False)
     view = _look_up(client, code)
-    assert _stage(view, "in_report") is False and _stage(view, "training_case") is None
+    assert _stage(view, "in_report") is False and _stage(view, "training_case") is False
 
     this_week = week_start(dt.datetime.now(dt.UTC).date())
     _apply(sessions, _period(this_week - dt.timedelta(days=91), this_week - dt.timedelta(days=1)))
@@ -130,7 +130,7 @@ def test_a_receipt_counts_as_reported_once_a_published_release_covers_its_week(c
     _apply(sessions, _period(this_week - dt.timedelta(days=28), this_week + dt.timedelta(days=6), "rolling_year"))
     view = _look_up(client, code)
     assert _stage(view, "in_report") is True
-    assert _stage(view, "training_case") is None  # still not tracked
+    assert _stage(view, "training_case") is False  # no case study made from it
     assert _stage(_look_up(client, waiting), "in_report") is False  # not redacted: analytics has not got it
 
     page = client.post(

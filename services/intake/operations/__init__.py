@@ -7,13 +7,20 @@ steps the worker and the relay take.
 - ``records``: the storage steps those actions are made of (a session in, nothing committed);
 - ``delivery``: what the backbone tells intake, and the re-send sweep;
 - ``events``: the events intake queues;
-- ``published``: what analytics publishes ("you said, we did" actions, release periods);
+- ``published``: what analytics publishes ("you said, we did" actions, release periods) and
+  what training publishes (a case study made from a report);
 - ``outcomes``: why an action did not happen.
 """
 
 from .delivery import RESEND_LIMIT, apply_redacted, apply_stored, sweep_unconfirmed, sweep_unconfirmed_withdrawals
 from .events import week_start
-from .published import apply_action_published, apply_action_withdrawn, apply_release_published
+from .published import (
+    apply_action_published,
+    apply_action_withdrawn,
+    apply_case_published,
+    apply_case_withdrawn,
+    apply_release_published,
+)
 from .receipt import ConsentWithdrawn, NoteAdded, add_note, check_consent, look_up_receipt, withdraw_consent
 from .records import (
     FOLLOW_UPS_MAX,
@@ -38,6 +45,8 @@ __all__ = [
     "add_note",
     "apply_action_published",
     "apply_action_withdrawn",
+    "apply_case_published",
+    "apply_case_withdrawn",
     "apply_redacted",
     "apply_release_published",
     "apply_stored",

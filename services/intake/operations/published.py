@@ -1,5 +1,6 @@
 """What analytics tells intake it has published: "you said, we did" actions, their
-withdrawal, and release periods. The worker applies these events (each once, through the
+withdrawal, and release periods; and what training tells it: a case study made from a
+report has been published to its case library, or has left it. The worker applies these events (each once, through the
 inbox); the public page and receipts read what they leave behind.
 """
 
@@ -18,7 +19,15 @@ from portal_common.events import Event
 from portal_common.models import today
 from portal_common.taxonomy import PREFER_NOT_TO_SAY
 
-from ..models import PENDING, PublishedAction, PublishedPeriod, Submission, WithdrawnAction
+from ..models import (
+    CASE_PUBLISHED,
+    CASE_WITHDRAWN,
+    PENDING,
+    PublishedAction,
+    PublishedPeriod,
+    Submission,
+    WithdrawnAction,
+)
 from .events import week_start
 
 log = logging.getLogger("portal.intake")
@@ -63,6 +72,24 @@ def apply_release_published(session: Session, event: Event) -> None:
         session.add(PublishedPeriod(kind=payload["kind"], starts_on=payload["starts_on"], ends_on=payload["ends_on"]))
     else:
         period.ends_on = payload["ends_on"]
+
+
+def apply_case_published(session: Session, event: Event) -> None:
+    """case.published: a case study made from the report is in training's library. Ignored
+    once the case has left it, or once the reporter withdrew (a late or re-sent event)."""
+    submission = session.get(Submission, str(event.payload["report_id"]))
+    if submission is None or submission.training_case == CASE_WITHDRAWN or not submission.training_use_agreed:
+        return
+    submission.training_case = CASE_PUBLISHED
+    log.info("training case published", extra={"event_id": str(event.id)})
+
+
+def apply_case_withdrawn(session: Session, event: Event) -> None:
+    """case.withdrawn: the case has left training's library, for good."""
+    submission = session.get(Submission, str(event.payload["report_id"]))
+    if submission is not None:
+        submission.training_case = CASE_WITHDRAWN
+    log.info("training case withdrawn", extra={"event_id": str(event.id)})
 
 
 # -- reading ----------------------------------------------------------------------------

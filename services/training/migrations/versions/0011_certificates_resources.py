@@ -5,7 +5,7 @@ The certificate record holds its code, issue and renewal days and the learner ke
 name. Dates are days.
 
 Revision ID: 0011_certificates_resources
-Revises: 0009_facilitation
+Revises: 0010_case_library
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_certificates_resources"
-down_revision = "0009_facilitation"
+down_revision = "0010_case_library"
 branch_labels = None
 depends_on = None
 
