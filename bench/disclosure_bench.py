@@ -59,7 +59,7 @@ def main() -> None:
             print(
                 f"quarter {releases.quarter_start(index)}: {n} reports, "
                 f"{sum(r.cells for r in built)} cells, {sum(r.suppressed for r in built)} [c], "
-                f"built in {took:.1f} s ({built[0].method})",
+                f"built in {took:.1f} s ({built[0].method} | {built[1].method})",
                 flush=True,
             )
             index += 1

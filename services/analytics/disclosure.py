@@ -51,7 +51,20 @@ PAIRS, COMBINATIONS, TOTAL, OTHER, NONE = (
     "other",
     "none",
 )
-METHOD = "own: LP-audited secondary suppression v1"
+METHOD = "own LP-audited suppression v2"
+
+
+def describe_method(withheld: Sequence[str]) -> str:
+    """The release's method (at most 64 characters), naming any organisation whose breakdown
+    was withheld because it could not be protected (it is then shown as a total only)."""
+    if not withheld:
+        return METHOD
+    named = f"{METHOD}; {','.join(withheld)} shown as a total only"
+    if len(named) <= 64:
+        return named
+    return f"{METHOD}; {len(withheld)} organisations as totals only"
+
+
 # Scopes broken down: the whole system and each organisation. Below that only the totals by
 # setting and staff group are published (no view offers a deeper filter).
 BREAKDOWN_DEPTH = 1
@@ -478,6 +491,10 @@ def _candidates(exposure: Exposure, cells: Sequence[Cell]) -> list[Cell]:
 class Unprotectable(RuntimeError):
     """Even suppressing every changeable cell leaves a [c] narrower than k."""
 
+    def __init__(self, message: str, exposure: Exposure | None = None):
+        super().__init__(message)
+        self.exposure = exposure
+
 
 def protect(cells: Sequence[Cell], family: Family, rule: Rule, *, shared: Sequence[Cell] = ()) -> int:
     """Suppress further cells of ``cells`` until no [c] in the family can be narrowed below k.
@@ -536,7 +553,8 @@ def protect(cells: Sequence[Cell], family: Family, rule: Rule, *, shared: Sequen
                 f"{c.key.scope_text}/{c.key.table}/{c.key.category}={c.status}:{c.value}" for c in worst.binding
             )
             raise Unprotectable(
-                f"{family.name}: cannot protect {worst.cell.key} ({worst.low:g} to {worst.high:g}; pinned by {pinned})"
+                f"{family.name}: cannot protect {worst.cell.key} ({worst.low:g} to {worst.high:g}; pinned by {pinned})",
+                worst,
             )
 
 
@@ -580,6 +598,9 @@ class Window:
         self.cells: dict[CellKey, Cell] = {}
         self._scope_facts: dict[tuple[str, tuple[str, ...]], list[Fact]] = {}
         self.added = 0
+        # (release, organisation scope) breakdowns left out because they could not be protected
+        # (see :meth:`build`); each is recorded in the release's method.
+        self.withheld: set[tuple[str, tuple[str, ...]]] = set()
 
     # building cells
 
@@ -628,6 +649,8 @@ class Window:
                     continue
                 for value in self.dims[level]:
                     child = (*scope, value)
+                    if (release.name, child) in self.withheld:
+                        continue
                     if CellKey(release.name, scope, level, value) in self.cells and self.broken_down(release, child):
                         nxt.append(child)
             found += nxt
@@ -635,6 +658,39 @@ class Window:
         return found
 
     def build(self) -> None:
+        """Choose every cell's status. When a [c] of a new release cannot be protected because
+        figures it may not change pin it (typically a rolling year that differs from the one
+        published a quarter earlier by a handful of reports, pinned by the organisations'
+        totals), the organisation breakdown it sits in is withheld from that release and the
+        window is built again from the start. Withholding only removes figures, and there are
+        finitely many breakdowns, so this ends; the release then shows that organisation's
+        total in the system tables only."""
+        while True:
+            self.cells, self._scope_facts, self.added = {}, {}, 0
+            try:
+                self._build()
+                return
+            except Unprotectable as error:
+                scope = self._withholdable(error.exposure)
+                if scope is None:
+                    raise
+                self.withheld.add(scope)
+
+    def _withholdable(self, exposure: Exposure | None) -> tuple[str, tuple[str, ...]] | None:
+        """The new release's organisation breakdown holding the exposed cell, else holding a
+        figure that pins it."""
+        if exposure is None:
+            return None
+        new = {r.name for r in self.releases if not r.fixed}
+        for cell in [exposure.cell, *exposure.binding]:
+            if cell.key.release in new and cell.key.scope:
+                return (cell.key.release, cell.key.scope[:1])
+        return None
+
+    def withheld_from(self, release: str) -> list[str]:
+        return sorted("/".join(scope) for name, scope in self.withheld if name == release)
+
+    def _build(self) -> None:
         hierarchy = Family(("hierarchy",), self.quarters, self.dims)
         for release in self.releases:
             self._cell(release, (), TOTAL, "", lambda f: True)
