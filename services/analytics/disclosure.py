@@ -550,7 +550,9 @@ def protect(cells: Sequence[Cell], family: Family, rule: Rule, *, shared: Sequen
         if not progressed:
             worst = exposed[0]
             pinned = ", ".join(
-                f"{c.key.scope_text}/{c.key.table}/{c.key.category}={c.status}:{c.value}" for c in worst.binding
+                f"{c.key.release} {c.key.scope_text}/{c.key.table}/{c.key.category}={c.status}:{c.value}"
+                + (" (fixed)" if c.fixed else "")
+                for c in worst.binding
             )
             raise Unprotectable(
                 f"{family.name}: cannot protect {worst.cell.key} ({worst.low:g} to {worst.high:g}; pinned by {pinned})",
