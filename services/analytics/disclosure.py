@@ -595,6 +595,9 @@ class Window:
         published: Mapping[CellKey, tuple[str, int | None]] | None = None,
     ):
         self.releases, self.facts, self.dims, self.rule = list(releases), list(facts), dims, rule
+        self.all_releases = list(releases)
+        # New releases published with no figures at all (see :meth:`build`).
+        self.blanked: set[str] = set()
         self.published = dict(published or {})
         self.quarters = sorted({q for r in releases for q in r.quarters})
         self.cells: dict[CellKey, Cell] = {}
@@ -666,17 +669,38 @@ class Window:
         totals), the organisation breakdown it sits in is withheld from that release and the
         window is built again from the start. Withholding only removes figures, and there are
         finitely many breakdowns, so this ends; the release then shows that organisation's
-        total in the system tables only."""
+        total in the system tables only.
+
+        When no such breakdown is involved (system figures pinned by system totals: the new
+        rolling year's total minus the new quarter's narrows an earlier quarter's total), the
+        new release holding the pinning figures, the rolling year first, is published with no
+        figures at all, and the window is built again. Publishing nothing new is always safe
+        (everything already published was protected together), so this ends too."""
         while True:
+            self.releases = [r for r in self.all_releases if r.name not in self.blanked]
             self.cells, self._scope_facts, self.added = {}, {}, 0
             try:
                 self._build()
                 return
             except Unprotectable as error:
                 scope = self._withholdable(error.exposure)
-                if scope is None:
+                if scope is not None:
+                    self.withheld.add(scope)
+                    continue
+                blank = self._blankable(error.exposure)
+                if blank is None:
                     raise
-                self.withheld.add(scope)
+                self.blanked.add(blank)
+
+    def _blankable(self, exposure: Exposure | None) -> str | None:
+        """The new release to publish without figures: one holding the exposed cell or a
+        figure pinning it, a rolling year before a quarter."""
+        new = [r.name for r in self.releases if not r.fixed]
+        if exposure is not None:
+            involved = {c.key.release for c in [exposure.cell, *exposure.binding]}
+            new = [name for name in new if name in involved] or new
+        new.sort(key=lambda name: (not name.startswith("rolling_year"), name))
+        return new[0] if new else None
 
     def _withholdable(self, exposure: Exposure | None) -> tuple[str, tuple[str, ...]] | None:
         """The new release's organisation breakdown holding the exposed cell, else holding a
@@ -691,6 +715,12 @@ class Window:
 
     def withheld_from(self, release: str) -> list[str]:
         return sorted("/".join(scope) for name, scope in self.withheld if name == release)
+
+    def method(self, release: str) -> str:
+        """What the release's ``method`` records: the suppression, and what was left out."""
+        if release in self.blanked:
+            return f"{METHOD}; no figures: too close to earlier releases"
+        return describe_method(self.withheld_from(release))
 
     def _build(self) -> None:
         hierarchy = Family(("hierarchy",), self.quarters, self.dims)

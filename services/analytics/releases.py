@@ -129,7 +129,7 @@ def build_quarter(
             rounding=policy.rule.rounding,
             cells=len(cells),
             suppressed=sum(1 for c in cells if c.status == disclosure.SUPPRESSED),
-            method=disclosure.describe_method(window.withheld_from(name)),
+            method=window.method(name),
         )
         session.add(release)
         session.flush()

@@ -189,3 +189,30 @@ def test_a_rolling_year_barely_different_from_the_last_is_built_safely(backend, 
     with capsys.disabled():
         print(f"\n[disclosure audit, one-week quarter] {attacked} cells attacked; withheld {withheld}")
     assert narrow == [], [(e.cell.key, e.low, e.high) for e in narrow[:5]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_rolling_year_pinned_by_system_totals_is_published_without_figures(backend, sessions_for, capsys):
+    """About 45 reports a quarter: the rolling year ending June 2025 minus the June quarter
+    narrows the March quarter's total (both rounded to 5) so far that one of its published
+    [c] cells is pinned, and no organisation breakdown is involved. That rolling year is
+    then published with no figures (saying why), later releases still get built, and the
+    attack on every window finds nothing."""
+    sessions = sessions_for("analytics")
+    _load(sessions, per_week=4, weeks=52, seed=11)
+    with unit_of_work(sessions) as session:
+        built = releases.build_due_releases(session, dt.date(2026, 1, 20), POLICY, ORGS)
+    assert len(built) == 8  # building did not stop at the troublesome quarter
+    with unit_of_work(sessions) as session:
+        year = session.scalar(
+            select(Release).where(Release.kind == ROLLING_YEAR, Release.ends_on == dt.date(2025, 6, 30))
+        )
+        assert year is not None and "no figures" in year.method and year.cells == 0
+        quarter = session.scalar(
+            select(Release).where(Release.kind == QUARTER, Release.ends_on == dt.date(2025, 6, 30))
+        )
+        assert quarter is not None and quarter.cells > 0 and "no figures" not in quarter.method
+        attacked, narrow = _attack_every_window(session)
+    with capsys.disabled():
+        print(f"\n[disclosure audit, rolling year without figures] {attacked} cells attacked")
+    assert narrow == [], [(e.cell.key, e.low, e.high) for e in narrow[:5]]
