@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal_common import organisations
 from portal_common.audit import SYSTEM_ACTOR
 from portal_common.db import unit_of_work
+from portal_ops import registry
 from services.analytics import jobs, published, releases, retention, synthetic
 from services.analytics.models import (
     AuditEntry,
@@ -20,6 +21,7 @@ from services.analytics.models import (
     ReleaseAnnouncement,
     Report,
 )
+from services.analytics.relay import AnalyticsRelay
 
 ORGS = [o.code for o in organisations.load()]
 POLICY = releases.ReleasePolicy()
@@ -129,3 +131,21 @@ def test_retention_deletes_rows_only_once_their_releases_are_built(backend, sess
         assert retention.purge(session, today, 365).reports == before["q2"]
     assert _count(sessions, Report, Report.submitted_week < dt.date(2025, 6, 1)) == 0
     assert _count(sessions, Report, Report.submitted_week >= dt.date(2025, 6, 1)) > 0
+
+
+def test_the_relay_queues_the_release_job_on_its_own_queue_once_an_interval(
+    settings_for, sessions_for, machine_redis, monkeypatch
+):
+    sessions_for("analytics")  # the database exists
+    monkeypatch.setenv("PORTAL_ANALYTICS_RELEASE_BUILD_INTERVAL", "3600")
+    settings = settings_for("analytics", "relay")
+    assert settings.release_build_interval == 3600
+    relay = AnalyticsRelay.build(settings, registry.routing())
+    client = redis.Redis.from_url(machine_redis)
+    try:
+        relay.tick(0.0)
+        relay.tick(settings.release_check_interval + 1)  # announcement checked again, no new job
+    finally:
+        relay.sessions.kw["bind"].dispose()
+    assert client.llen(jobs.QUEUE) == 1  # the job waits for the analytics-jobs worker
+    assert client.llen("analytics.events") == 0  # never on the events' queue
