@@ -27,6 +27,7 @@ from services.accounts import app as accounts_app
 from services.accounts import models as accounts_models
 from services.accounts import settings as accounts_settings
 from services.analytics import app as analytics_app
+from services.analytics import jobs as analytics_jobs
 from services.analytics import models as analytics_models
 from services.analytics import relay as analytics_relay
 from services.analytics import settings as analytics_settings
@@ -73,6 +74,9 @@ class Service:
     confirms: tuple[str, ...] = ()
     # Queues beyond <service>.events that its worker consumes (request/response tasks).
     extra_queues: tuple[str, ...] = ()
+    # Queues of long jobs, served by a worker process of their own (same Celery app) so that
+    # they never hold up the events: analytics' release job.
+    job_queues: tuple[str, ...] = ()
     web: Web | None = None
     # Builds the service's relay (outbox publisher), if it publishes through an outbox.
     relay: Callable[[Any, Routing], Any] | None = None
@@ -137,6 +141,7 @@ SERVICES: tuple[Service, ...] = (
         publishes=("report.stored", "action.published", "action.withdrawn", "release.published"),
         confirms=("report.redacted",),
         web=Web(analytics_app.create_app, analytics_settings.AnalyticsWebSettings, 1),
+        job_queues=(analytics_jobs.QUEUE,),
         relay=analytics_relay.AnalyticsRelay.build,
         relay_settings=analytics_settings.AnalyticsRelaySettings,
     ),

@@ -120,6 +120,12 @@ def commands(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, l
             "-Q", ",".join(svc.queues), "-c", "1", "-n", f"{svc.name}@%h", "--without-gossip",
             "--without-mingle", "-l", env.get("PORTAL_LOG_LEVEL", "INFO"),
         ]))
+        if svc.job_queues:  # long jobs in a process of their own, one at a time
+            procs.append((f"{svc.name}-jobs", [
+                py, "-m", "celery", "-A", f"portal_ops.workers:{svc.name}", "worker",
+                "-Q", ",".join(svc.job_queues), "-c", "1", "-n", f"{svc.name}-jobs@%h", "--without-gossip",
+                "--without-mingle", "-l", env.get("PORTAL_LOG_LEVEL", "INFO"),
+            ]))
     if registry.relays():
         procs.append(("relay", [py, "-m", "portal_ops.relay"]))
     return procs

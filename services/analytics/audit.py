@@ -46,6 +46,7 @@ ACTION_NAMES = {
     "action.published": "Published an action",
     "action.withdrawn": "Withdrew an action",
     "release.published": "Release became visible to leads",
+    "retention.deleted": "Deleted report rows past retention (their releases stay)",
     "target.created": "Set a reduction target",
     "target.changed": "Changed a reduction target",
     "target.deleted": "Deleted a reduction target",

@@ -129,7 +129,7 @@ def build_quarter(
             rounding=policy.rule.rounding,
             cells=len(cells),
             suppressed=sum(1 for c in cells if c.status == disclosure.SUPPRESSED),
-            method=disclosure.METHOD,
+            method=window.method(name),
         )
         session.add(release)
         session.flush()
@@ -153,13 +153,26 @@ def build_due_releases(
 ) -> list[Release]:
     """Build every quarter that is over (plus the grace period) and not built yet, oldest first.
     Quarters before the first report are not built."""
-    first_week = session.scalar(select(func.min(Report.submitted_week)))
-    if first_week is None:
-        return []
     built: list[Release] = []
-    index = quarter_index(first_week)
-    while quarter_end(index) + dt.timedelta(days=policy.grace_days) < today:
+    for index in due_quarters(session, today, policy):
         if _existing(session, QUARTER, index) is None:
             built += build_quarter(session, index, today, policy, organisation_codes)
-        index += 1
     return built
+
+
+def due_quarters(session: Session, today: dt.date, policy: ReleasePolicy) -> list[int]:
+    """Every quarter from the first ever built or reported to the last that is over (plus the
+    grace period), built or not. Starts at the oldest release too, so that retention (which
+    deletes old rows) never makes an old quarter look unbuilt."""
+    firsts = [
+        session.scalar(select(func.min(Report.submitted_week))),
+        session.scalar(select(func.min(Release.ends_on)).where(Release.kind == QUARTER)),
+    ]
+    known = [day for day in firsts if day is not None]
+    if not known:
+        return []
+    found, index = [], quarter_index(min(known))
+    while quarter_end(index) + dt.timedelta(days=policy.grace_days) < today:
+        found.append(index)
+        index += 1
+    return found

@@ -56,7 +56,43 @@ class AnalyticsWebSettings(StaffRelyingPartySettings, AnalyticsDatabase):
 
 
 class AnalyticsWorkerSettings(WorkerSettings, AnalyticsDatabase):
+    """The worker: events on ``analytics.events``; the release job on ``analytics.releases``."""
+
     model_config = service_prefix(NAME)
+
+    disclosure_k: int = Field(
+        10,
+        ge=8,
+        le=100,
+        description="The smallest count a release shows: 1 to k-1 is shown as [c] (never below 8).",
+    )
+    release_grace_days: int = Field(
+        14,
+        ge=0,
+        le=90,
+        description="Days after a quarter ends before its releases are built (reports still on their way).",
+    )
+    release_lag_days: int = Field(
+        28,
+        ge=0,
+        le=365,
+        description="Days after a quarter ends before leads see its releases, so that no figure can be "
+        "tied to an incident still fresh in people's minds.",
+    )
+    retention_days: int = Field(
+        400,
+        ge=120,
+        le=3650,
+        description="Days a report's coded answers are kept. Older rows are deleted once every release "
+        "counting them (its quarter and the four rolling years that include it) is built; rows whose "
+        "releases are not built yet stay. Releases are kept, so trends survive.",
+    )
+    release_job_lock: int = Field(
+        21600,
+        ge=60,
+        le=172800,
+        description="Seconds a release job's lock in Redis lasts if its worker dies holding it.",
+    )
 
 
 class AnalyticsRelaySettings(RelaySettings, AnalyticsDatabase):
@@ -70,4 +106,12 @@ class AnalyticsRelaySettings(RelaySettings, AnalyticsDatabase):
         le=86400,
         description="Seconds between checks for releases whose publication date has come; each is "
         "announced once (release.published), so intake can tell reporters their report was counted.",
+    )
+    release_build_interval: float = Field(
+        3600,
+        ge=1,
+        le=86400,
+        description="Seconds between release jobs the relay queues on `analytics.releases`: each builds "
+        "every release that is due and not built, announces those whose day has come and deletes report "
+        "rows past retention. A job already running makes the next one do nothing.",
     )

@@ -158,3 +158,61 @@ def test_a_release_is_built_once(sessions_for):
 def test_k_may_not_be_set_below_eight():
     with pytest.raises(ValueError, match="below 8"):
         disclosure.Rule(k=7)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_rolling_year_barely_different_from_the_last_is_built_safely(backend, sessions_for, capsys):
+    """Three quarters of reports and one week of a fourth: the rolling year ending with that
+    week differs from the one published a quarter earlier by a dozen reports, so some of its
+    [c] cells are pinned by organisation totals that may not change. The builder withholds
+    that organisation's breakdown from the new rolling year (its total stays in the system
+    tables), says so in the release's method, and the attack finds nothing."""
+    sessions = sessions_for("analytics")
+    _load(sessions, per_week=12, weeks=40)  # 6 Jan to 6 Oct 2025: one week of Q4
+    with unit_of_work(sessions) as session:
+        built = releases.build_due_releases(session, dt.date(2026, 1, 20), POLICY, ORGS)
+    assert len(built) == 8
+    with unit_of_work(sessions) as session:
+        year = session.scalar(
+            select(Release).where(Release.kind == ROLLING_YEAR, Release.ends_on == dt.date(2025, 12, 31))
+        )
+        assert year is not None
+        assert "shown as a total only" in year.method, year.method
+        withheld = year.method.split("; ")[1].removesuffix(" shown as a total only").split(",")
+        cells = session.scalars(select(ReleaseCell).where(ReleaseCell.release_id == year.id)).all()
+        for org in withheld:
+            total = next(c for c in cells if c.scope == "" and c.table == "organisation" and c.category == org)
+            assert total.status == "shown" and total.value >= POLICY.rule.floor  # would have been broken down
+            assert not [c for c in cells if c.scope == org]  # but nothing of its own is published
+        assert {c.scope for c in cells} - {""}  # other organisations are still broken down
+        attacked, narrow = _attack_every_window(session)
+    with capsys.disabled():
+        print(f"\n[disclosure audit, one-week quarter] {attacked} cells attacked; withheld {withheld}")
+    assert narrow == [], [(e.cell.key, e.low, e.high) for e in narrow[:5]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_rolling_year_pinned_by_system_totals_is_published_without_figures(backend, sessions_for, capsys):
+    """About 45 reports a quarter: the rolling year ending June 2025 minus the June quarter
+    narrows the March quarter's total (both rounded to 5) so far that one of its published
+    [c] cells is pinned, and no organisation breakdown is involved. That rolling year is
+    then published with no figures (saying why), later releases still get built, and the
+    attack on every window finds nothing."""
+    sessions = sessions_for("analytics")
+    _load(sessions, per_week=4, weeks=52, seed=11)
+    with unit_of_work(sessions) as session:
+        built = releases.build_due_releases(session, dt.date(2026, 1, 20), POLICY, ORGS)
+    assert len(built) == 8  # building did not stop at the troublesome quarter
+    with unit_of_work(sessions) as session:
+        year = session.scalar(
+            select(Release).where(Release.kind == ROLLING_YEAR, Release.ends_on == dt.date(2025, 6, 30))
+        )
+        assert year is not None and "no figures" in year.method and year.cells == 0
+        quarter = session.scalar(
+            select(Release).where(Release.kind == QUARTER, Release.ends_on == dt.date(2025, 6, 30))
+        )
+        assert quarter is not None and quarter.cells > 0 and "no figures" not in quarter.method
+        attacked, narrow = _attack_every_window(session)
+    with capsys.disabled():
+        print(f"\n[disclosure audit, rolling year without figures] {attacked} cells attacked")
+    assert narrow == [], [(e.cell.key, e.low, e.high) for e in narrow[:5]]

@@ -35,6 +35,9 @@ def test_every_portal_process_in_the_registry_is_in_compose():
         if svc.queues:
             expected = f"portal_ops.workers:{svc.name} worker -Q {','.join(svc.queues)} "
             assert any(expected in c for c in commands), svc.name
+        if svc.job_queues:
+            expected = f"portal_ops.workers:{svc.name} worker -Q {','.join(svc.job_queues)} "
+            assert any(expected in c for c in commands), svc.name
     assert any(c == "portal-relay" for c in commands)
     assert any(c == "portal-migrate" for c in commands)
 
@@ -60,7 +63,9 @@ def test_commands_refer_to_things_that_exist(name, monkeypatch, tmp_path):
         app.loader.import_default_modules()
         service = registry.service(target.split(":")[1])
         assert f"{service.name}.handle_event" in app.tasks
-        assert queues == list(service.queues)
+        assert queues in (list(service.queues), list(service.job_queues))
+        if queues == list(service.job_queues):  # a job worker: its app has a task routed there
+            assert any(getattr(task, "queue", None) in queues for task in app.tasks.values())
     else:
         assert program in SCRIPTS, f"{program} is not a console script of the project"
         _resolve(SCRIPTS[program].replace(":main", ""))

@@ -92,6 +92,16 @@ class Stack:
         ]
         self._spawn(f"{service}-worker", cmd)
 
+    def start_jobs_worker(self, service: str) -> None:
+        """The worker of a service's long jobs (its ``job_queues``), e.g. analytics' release job."""
+        queues = ",".join(registry.service(service).job_queues)
+        cmd = [
+            sys.executable, "-m", "celery", "-A", f"portal_ops.workers:{service}", "worker",
+            "-Q", queues, "-c", "1", "-P", "solo", "-n", f"{service}-jobs-{time.monotonic_ns()}@test",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+        ]
+        self._spawn(f"{service}-jobs", cmd)
+
     def start_relay(self) -> None:
         self._spawn("relay", [sys.executable, "-m", "portal_ops.relay"])
 
