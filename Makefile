@@ -55,6 +55,9 @@ bench: install ## Redaction quality and speed, side by side with Presidio (print
 	$(BIN)/pip install --quiet presidio-analyzer==2.2.366
 	$(BIN)/python bench/redaction_bench.py
 
+bench-analytics: install ## Analytics at scale on PostgreSQL: pages vs naive GROUP BY, a quarter's rebuild, events/s (ARGS="--reports 20000" for a quick check)
+	nice $(BIN)/python bench/analytics_scale.py $(ARGS)
+
 train-risk: install ## Retrain the residual-risk scorer on synthetic reports (writes services/redactor/data/risk_model.json)
 	PYTHONPATH=.:libs $(BIN)/python bench/train_risk.py
 
@@ -63,4 +66,4 @@ lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs P
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra browser --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
-.PHONY: help install assets run demo-data migrate test test-fast lint reference bench train-risk lock
+.PHONY: help install assets run demo-data migrate test test-fast lint reference bench bench-analytics train-risk lock
