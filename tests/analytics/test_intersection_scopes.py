@@ -121,3 +121,23 @@ def test_an_organisations_pdf_says_why_it_has_no_intersections(app, provider, mo
     assert "<svg" not in section and "href=" not in section and "Your lead access" not in section
     assert "This release has no figures for this table at this level" not in html
     assert html.count('id="topic-intersections"') == 1
+
+
+def test_an_organisations_workbook_notes_say_why_it_has_no_combinations(app, provider):
+    import io
+
+    import openpyxl
+
+    made = _release(app, organisation_intersections=False)
+    client = signed_in(app, provider, SYSTEM_LEAD)
+
+    def notes(scope: str) -> dict:
+        response = client.get(f"/exports/xlsx?release={made.release_id}&scope={scope}")
+        assert response.status_code == 200
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        return {row[0]: row[1] for row in book["Notes"].iter_rows(min_row=2, max_col=2, values_only=True) if row[0]}
+
+    organisation = notes("DEMO1")
+    assert "for all organisations together only" in organisation["Combinations of characteristics"]
+    assert "fewer than 10 reports" in organisation["Combinations of characteristics"]
+    assert "Combinations of characteristics" not in notes("system")  # the system's workbook has them
