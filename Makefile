@@ -58,6 +58,9 @@ bench: install ## Redaction quality and speed, side by side with Presidio (print
 bench-hub: install ## The hub at scale on PostgreSQL: 10,000 learners, 100,000 choices; page p95 and statistics time
 	$(BIN)/python bench/hub_scale.py
 
+bench-analytics: install ## Analytics at scale on PostgreSQL: pages vs naive GROUP BY, a quarter's rebuild, events/s (ARGS="--reports 20000" for a quick check)
+	nice $(BIN)/python bench/analytics_scale.py $(ARGS)
+
 train-risk: install ## Retrain the residual-risk scorer on synthetic reports (writes services/redactor/data/risk_model.json)
 	PYTHONPATH=.:libs $(BIN)/python bench/train_risk.py
 
@@ -66,4 +69,4 @@ lock: ## Re-resolve requirements.lock (with hashes) from pyproject.toml; needs P
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra browser --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
-.PHONY: help install assets run demo-data migrate test test-fast lint reference bench bench-hub train-risk lock
+.PHONY: help install assets run demo-data migrate test test-fast lint reference bench bench-hub bench-analytics train-risk lock

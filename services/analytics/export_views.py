@@ -23,7 +23,7 @@ from portal_common.signin import current_staff, role_required, signin_state
 from portal_common.staff_web import render_error
 
 from . import audit, exports, published, report_pdf
-from .published import SYSTEM, TOPICS, Topic
+from .published import TOPICS, Topic
 from .views import Choice, Figure, _choose, _figures, headline_comparison, pages, today, trend_for
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,7 @@ class Section:
 
 
 def _pdf(session: Session, choice: Choice) -> bytes:
-    sections = [
-        Section(topic, _figures(choice, topic)) for topic in TOPICS if not topic.system_only or choice.scope == SYSTEM
-    ]
+    sections = [Section(topic, _figures(choice, topic)) for topic in TOPICS if choice.offers(topic)]
     trend = trend_for(session, choice)
     tables = [fig.table for section in sections for fig in section.figures]
     total = published.total_of(choice.cells)

@@ -214,6 +214,18 @@ def notes(release: Release, scope_name: str, tables: list[TidyTable]) -> list[tu
             "tables where one report can name several answers (characteristics, sources, themes, pairs) add up "
             "to more than the number of reports.",
         ),
+        *(
+            []
+            if any(t.name in (PAIRS, published.COMBINATIONS) for t in tables)
+            else [
+                (
+                    "Combinations of characteristics",
+                    "Not in this workbook: this release does not publish them for this scope. Within one "
+                    f"organisation almost every combination is named in fewer than {release.k} reports, so they "
+                    "are published for all organisations together only.",
+                )
+            ]
+        ),
     ]
 
 

@@ -52,6 +52,9 @@ class Topic:
     tables: tuple[str, ...]
     intro: str
     system_only: bool = False
+    # Published only where the release holds its tables (the intersections: today the whole
+    # system only, disclosure.INTERSECTION_DEPTH); elsewhere the page says why instead.
+    where_released: bool = False
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -68,6 +71,7 @@ TOPICS: tuple[Topic, ...] = (
         (PAIRS, COMBINATIONS),
         "Reports that named more than one characteristic: how often each pair was named together, and "
         "the exact combinations people described.",
+        where_released=True,
     ),
     Topic(
         "sources",
@@ -216,6 +220,23 @@ def organisation_scopes(session: Session, release_id: int) -> list[str]:
         select(ReleaseCell.scope).where(ReleaseCell.release_id == release_id, ReleaseCell.table == "total")
     ).all()
     return sorted({s for s in scopes if s != SYSTEM and "/" not in s})
+
+
+def intersection_scopes(session: Session, release_id: int) -> set[str]:
+    """Scopes of a release that have intersection tables (pairs or combinations) of their own."""
+    return set(
+        session.scalars(
+            select(ReleaseCell.scope)
+            .where(ReleaseCell.release_id == release_id, ReleaseCell.table.in_((PAIRS, COMBINATIONS)))
+            .distinct()
+        )
+    )
+
+
+def released_here(topic: Topic, cells: dict[str, dict[str, Count]]) -> bool:
+    """Does this scope's part of the release hold the topic's tables? Always, unless the topic
+    is published only where the release has it."""
+    return not topic.where_released or any(table in cells for table in topic.tables)
 
 
 def load_cells(session: Session, release_id: int, scope: str) -> dict[str, dict[str, Count]]:

@@ -76,6 +76,19 @@ class Choice:
     def period(self) -> str:
         return published.period_label(self.release)
 
+    def offers(self, topic: Topic) -> bool:
+        """Is the topic in this scope's sections? Whole-system topics only for the whole system,
+        and the intersections only where the release has them for this scope."""
+        if topic.system_only and self.scope != SYSTEM:
+            return False
+        return self.scope is None or published.released_here(topic, self.cells)
+
+    def withheld(self) -> list[Topic]:
+        """Topics the release does not publish for this scope (said so on the overview)."""
+        if self.scope is None:
+            return []
+        return [t for t in TOPICS if t.where_released and not published.released_here(t, self.cells)]
+
     @property
     def scope_name(self) -> str:
         return "" if self.scope is None else published.scope_label(self.scope, self.names)
@@ -164,7 +177,7 @@ def _choose(session: Session):
 def _nav(choice: Choice, current: str) -> list[dict]:
     items: list[dict[str, Any]] = [{"slug": "", "title": "Overview", "endpoint": "analytics_pages.home"}]
     for topic in TOPICS:
-        if topic.system_only and choice.scope != SYSTEM:
+        if not choice.offers(topic):
             continue
         items.append({"slug": topic.slug, "title": topic.title, "endpoint": "analytics_pages.topic"})
     items.append({"slug": "trend", "title": "Trend by quarter", "endpoint": "analytics_pages.trend"})
@@ -310,9 +323,20 @@ def topic(slug: str):
             return render_error(
                 404, "Page not found", "This breakdown is published for the whole system only. Choose another section."
             )
-        figures = _figures(choice, found) if choice.scope is not None else []
+        withheld = choice.scope is not None and not published.released_here(found, choice.cells)
+        if found.where_released and choice.lead_scope == SYSTEM_PARAMETER:
+            # The organisation chooser offers only scopes the release has these tables for.
+            released = published.intersection_scopes(session, choice.release.id)
+            choice.scopes = [s for s in choice.scopes if s in released]
+        figures = _figures(choice, found) if choice.scope is not None and not withheld else []
         return render_template(
             "analytics/topic.html",
+            withheld=withheld,
+            system_link=(
+                url_for("analytics_pages.topic", slug=slug, release=choice.release.id, scope=SYSTEM_PARAMETER)
+                if withheld and choice.lead_scope == SYSTEM_PARAMETER
+                else ""
+            ),
             choice=choice,
             nav=_nav(choice, slug),
             topic=found,
