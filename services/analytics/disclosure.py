@@ -579,6 +579,76 @@ def hierarchy_tables(scope: tuple[str, ...]) -> tuple[str, ...]:
     return HIERARCHY[len(scope) :]
 
 
+class Columns:
+    """The facts of a window as arrays, so that a table's counts are one numpy call.
+
+    Each hierarchy level and single-answer question is an array of indexes into its values;
+    each multi-answer question a true/false matrix (fact x code); the protected
+    characteristics also as one combination bit pattern per fact."""
+
+    def __init__(self, facts: Sequence[Fact]):
+        n = len(facts)
+        self.size = n
+        self.quarter = np.fromiter((f.quarter for f in facts), dtype=np.int64, count=n)
+        self.values: dict[str, tuple[list[str], np.ndarray]] = {}
+        for name in HIERARCHY:
+            self.values[name] = self._indexed([getattr(f, name) for f in facts])
+        for name in SINGLE:
+            self.values[name] = self._indexed([f.single[name] for f in facts])
+        self.flags: dict[str, tuple[list[str], np.ndarray]] = {}
+        for name in MULTI:
+            always = set(PROTECTED) if name == "characteristics" else set()
+            codes = sorted({code for f in facts for code in f.multi[name]} | always)
+            where = {code: i for i, code in enumerate(codes)}
+            matrix = np.zeros((n, len(codes)), dtype=np.bool_)
+            for row, f in enumerate(facts):
+                for code in f.multi[name]:
+                    matrix[row, where[code]] = True
+            self.flags[name] = (codes, matrix)
+        codes, matrix = self.flags["characteristics"]
+        protected = matrix[:, [codes.index(code) for code in PROTECTED]]
+        self.protected = protected
+        self.bits = protected.astype(np.int64) @ (1 << np.arange(len(PROTECTED), dtype=np.int64))
+
+    @staticmethod
+    def _indexed(values: list[str]) -> tuple[list[str], np.ndarray]:
+        vocabulary = sorted(set(values))
+        where = {value: i for i, value in enumerate(vocabulary)}
+        return vocabulary, np.fromiter((where[v] for v in values), dtype=np.int64, count=len(values))
+
+    def in_quarters(self, quarters: frozenset[int]) -> np.ndarray:
+        return np.isin(self.quarter, sorted(quarters))
+
+    def having(self, rows: np.ndarray, name: str, value: str) -> np.ndarray:
+        vocabulary, index = self.values[name]
+        if value not in vocabulary:
+            return np.zeros_like(rows)
+        return rows & (index == vocabulary.index(value))
+
+    def tally(self, rows: np.ndarray, table: str) -> dict[str, int]:
+        """Every category's count in ``table`` among the facts in ``rows``."""
+        if table == TOTAL:
+            return {"": int(rows.sum())}
+        if table in self.values:
+            vocabulary, index = self.values[table]
+            counts = np.bincount(index[rows], minlength=len(vocabulary))
+            return {v: int(c) for v, c in zip(vocabulary, counts, strict=True)}
+        if table in self.flags:
+            codes, matrix = self.flags[table]
+            return {code: int(c) for code, c in zip(codes, matrix[rows].sum(axis=0), strict=True)}
+        if table == PAIRS:
+            chosen = self.protected[rows].astype(np.int64)
+            both = chosen.T @ chosen
+            return {
+                f"{a}+{b}": int(both[i, j])
+                for (i, a), (j, b) in itertools.combinations(list(enumerate(PROTECTED)), 2)
+            }
+        if table == COMBINATIONS:
+            patterns, counts = np.unique(self.bits[rows], return_counts=True)
+            return {combination_name(int(p)): int(c) for p, c in zip(patterns, counts, strict=True)}
+        raise KeyError(table)
+
+
 class Window:
     """The releases whose numbers an attacker can combine, and the cells each publishes.
 
@@ -601,7 +671,11 @@ class Window:
         self.published = dict(published or {})
         self.quarters = sorted({q for r in releases for q in r.quarters})
         self.cells: dict[CellKey, Cell] = {}
-        self._scope_facts: dict[tuple[str, tuple[str, ...]], list[Fact]] = {}
+        self.columns = Columns(self.facts)
+        # Which facts each (release, scope) holds, and how many fall in each category of a
+        # table: they depend on the facts alone, so they outlive a rebuild of the window.
+        self._rows: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        self._tallies: dict[tuple[str, tuple[str, ...], str], dict[str, int]] = {}
         self.added = 0
         # (release, organisation scope) breakdowns left out because they could not be protected
         # (see :meth:`build`); each is recorded in the release's method.
@@ -609,20 +683,33 @@ class Window:
 
     # building cells
 
-    def _scoped(self, release: ReleaseSpec, scope: tuple[str, ...]) -> list[Fact]:
+    def _scoped(self, release: ReleaseSpec, scope: tuple[str, ...]) -> np.ndarray:
+        """Which facts fall in the release's quarters and within ``scope`` (a true/false mask)."""
         key = (release.name, scope)
-        if key not in self._scope_facts:
-            above = (
-                self._scoped(release, scope[:-1]) if scope else [f for f in self.facts if f.quarter in release.quarters]
-            )
-            self._scope_facts[key] = [f for f in above if f.path()[: len(scope)] == scope]
-        return self._scope_facts[key]
+        if key not in self._rows:
+            if scope:  # within scope[:-1] already: only the last level is left to test
+                above = self._scoped(release, scope[:-1])
+                self._rows[key] = self.columns.having(above, HIERARCHY[len(scope) - 1], scope[-1])
+            else:
+                self._rows[key] = self.columns.in_quarters(release.quarters)
+        return self._rows[key]
 
-    def _cell(self, release: ReleaseSpec, scope: tuple[str, ...], table: str, category: str, test) -> Cell:
+    def _tally(self, release: ReleaseSpec, scope: tuple[str, ...], table: str) -> dict[str, int]:
+        key = (release.name, scope, table)
+        if key not in self._tallies:
+            self._tallies[key] = self.columns.tally(self._scoped(release, scope), table)
+        return self._tallies[key]
+
+    def _cell(
+        self, release: ReleaseSpec, scope: tuple[str, ...], table: str, category: str, count: int | None = None
+    ) -> Cell:
+        """The cell for ``category`` of ``table``, counted from the facts unless ``count`` is given."""
         key = CellKey(release.name, scope, table, category)
         if key in self.cells:
             return self.cells[key]
-        cell = Cell(key, release.quarters, count=sum(1 for f in self._scoped(release, scope) if test(f)))
+        if count is None:
+            count = self._tally(release, scope, table).get(category, 0)
+        cell = Cell(key, release.quarters, count=count)
         if release.fixed:
             status, value = self.published.get(key, (None, None))
             if status is None:  # the published release did not have this cell
@@ -678,7 +765,7 @@ class Window:
         (everything already published was protected together), so this ends too."""
         while True:
             self.releases = [r for r in self.all_releases if r.name not in self.blanked]
-            self.cells, self._scope_facts, self.added = {}, {}, 0
+            self.cells, self.added = {}, 0  # scoped facts and tallies depend on the facts only: kept
             try:
                 self._build()
                 return
@@ -725,7 +812,7 @@ class Window:
     def _build(self) -> None:
         hierarchy = Family(("hierarchy",), self.quarters, self.dims)
         for release in self.releases:
-            self._cell(release, (), TOTAL, "", lambda f: True)
+            self._cell(release, (), TOTAL, "")
         # the hierarchy, one level at a time
         for depth in range(BREAKDOWN_DEPTH + 1):
             for release in self.releases:
@@ -733,9 +820,8 @@ class Window:
                     if len(scope) != depth:
                         continue
                     for level in hierarchy_tables(scope):
-                        position = HIERARCHY.index(level)
                         for value in self.dims[level]:
-                            self._cell(release, scope, level, value, lambda f, p=position, v=value: f.path()[p] == v)
+                            self._cell(release, scope, level, value)
             self.added += protect(self._family_cells(("hierarchy",)), hierarchy, self.rule)
             for cell in self._family_cells(("hierarchy",)):
                 if cell.key.table == scope_children(cell.key.scope) and len(cell.key.scope) < BREAKDOWN_DEPTH:
@@ -755,7 +841,7 @@ class Window:
             for release in self.releases:
                 for scope in self.scopes(release):
                     for value in self.dims[name]:
-                        self._cell(release, scope, name, value, lambda f, n=name, v=value: f.single[n] == v)
+                        self._cell(release, scope, name, value)
             family = Family(("single", name), self.quarters, self.dims)
             self.added += protect(self._family_cells(("single", name)), family, self.rule, shared=totals)
         # multi-answer questions, one code at a time
@@ -763,7 +849,7 @@ class Window:
             for code in self.dims[name]:
                 for release in self.releases:
                     for scope in self.scopes(release):
-                        self._cell(release, scope, name, code, lambda f, n=name, c=code: c in f.multi[n])
+                        self._cell(release, scope, name, code)
                 family = Family(("has", name, code), self.quarters, self.dims)
                 self.added += protect(self._family_cells(("has", name, code)), family, self.rule, shared=totals)
         self._combinations(totals)
@@ -781,15 +867,7 @@ class Window:
         for release in self.releases:
             for scope in [s for s in self.scopes(release) if len(s) <= INTERSECTION_DEPTH]:
                 for a, b in itertools.combinations(PROTECTED, 2):
-                    own.append(
-                        self._cell(
-                            release,
-                            scope,
-                            PAIRS,
-                            f"{a}+{b}",
-                            lambda f, a=a, b=b: a in f.multi["characteristics"] and b in f.multi["characteristics"],
-                        )
-                    )
+                    own.append(self._cell(release, scope, PAIRS, f"{a}+{b}"))
                 own += self._combination_cells(release, scope)
         if not own:
             return
@@ -805,10 +883,7 @@ class Window:
 
     def _combination_cells(self, release: ReleaseSpec, scope: tuple[str, ...]) -> list[Cell]:
         """Each combination reaching k on its own, the rest folded into "other"."""
-
-        def bits(f: Fact) -> int:
-            return combination_bits("+".join(c for c in PROTECTED if c in f.multi["characteristics"]) or NONE)
-
+        tally = self._tally(release, scope, COMBINATIONS)
         if release.fixed:
             listed = {
                 k.category
@@ -816,19 +891,12 @@ class Window:
                 if k.release == release.name and k.scope == scope and k.table == COMBINATIONS
             }
         else:
-            tally: dict[int, int] = {}
-            for f in self._scoped(release, scope):
-                tally[bits(f)] = tally.get(bits(f), 0) + 1
-            listed = {combination_name(b) for b, n in tally.items() if n >= self.rule.k} | {OTHER}
-        named = {combination_bits(c) for c in listed if c != OTHER}
-        cells = []
-        for category in sorted(listed):
-            if category == OTHER:
-                cells.append(self._cell(release, scope, COMBINATIONS, OTHER, lambda f: bits(f) not in named))
-            else:
-                target = combination_bits(category)
-                cells.append(self._cell(release, scope, COMBINATIONS, category, lambda f, t=target: bits(f) == t))
-        return cells
+            listed = {name for name, n in tally.items() if n >= self.rule.k} | {OTHER}
+        named = [c for c in listed if c != OTHER]
+        other = self._tally(release, scope, TOTAL)[""] - sum(tally.get(c, 0) for c in named)
+        return [
+            self._cell(release, scope, COMBINATIONS, c, count=other if c == OTHER else None) for c in sorted(listed)
+        ]
 
     def _family_cells(self, name: tuple[str, ...]) -> list[Cell]:
         return [c for c in self.cells.values() if family_of(c.key) == name]
