@@ -54,6 +54,11 @@ PAIRS, COMBINATIONS, TOTAL, OTHER, NONE = (
 METHOD = "own LP-audited suppression v2"
 
 
+# A new release published with no figures because any figure would narrow an earlier [c]
+# (Window.build); at most 64 characters, like the column that keeps it.
+NO_FIGURES_METHOD = f"{METHOD}; no figures (overlaps earlier)"
+
+
 def describe_method(withheld: Sequence[str]) -> str:
     """The release's method (at most 64 characters), naming any organisation whose breakdown
     was withheld because it could not be protected (it is then shown as a total only)."""
@@ -806,7 +811,7 @@ class Window:
     def method(self, release: str) -> str:
         """What the release's ``method`` records: the suppression, and what was left out."""
         if release in self.blanked:
-            return f"{METHOD}; no figures: too close to earlier releases"
+            return NO_FIGURES_METHOD
         return describe_method(self.withheld_from(release))
 
     def _build(self) -> None:

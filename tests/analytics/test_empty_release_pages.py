@@ -4,6 +4,7 @@ gives every page a clear answer, never an error."""
 from __future__ import annotations
 
 from portal_common.db import unit_of_work
+from services.analytics.disclosure import NO_FIGURES_METHOD
 from services.analytics.models import ROLLING_YEAR, Release
 
 from .releases import quarter_end, quarter_start
@@ -24,7 +25,7 @@ def test_a_release_without_figures_still_renders_every_page(app, provider):  # n
             rounding=5,
             cells=0,
             suppressed=0,
-            method="own LP-audited suppression v2; no figures: too close to earlier releases",
+            method=NO_FIGURES_METHOD,
         )
         session.add(empty)
         session.flush()
