@@ -93,8 +93,15 @@ def _render(spec: str) -> str:
 _INNER_ARIA = re.compile(r'\s(?:role|aria-roledescription|aria-label|aria-hidden)="[^"]*"')
 
 
+# Altair checks every spec against the Vega-Lite JSON Schema when it is written out, which
+# costs more than drawing a cached chart. The charts are built by this module alone, so the
+# suite checks them (tests/analytics/test_charts.py turns this on) and pages skip it.
+validate_specs = False
+
+
 def _svg(chart: Any, *, chart_id: str, title: str, description: str, hatch: str = "") -> str:
-    svg = _INNER_ARIA.sub("", _render(json.dumps(_config(chart).to_dict(), sort_keys=True)))
+    spec = _config(chart).to_dict(validate=validate_specs)
+    svg = _INNER_ARIA.sub("", _render(json.dumps(spec, sort_keys=True)))
     head, _, body = svg.partition(">")
     defs = ""
     if hatch:

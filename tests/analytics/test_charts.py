@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from services.analytics import charts, spc
+
+
+@pytest.fixture(autouse=True)
+def validated_specs(monkeypatch):
+    """Every chart drawn here is checked against the Vega-Lite schema (pages skip the check)."""
+    monkeypatch.setattr(charts, "validate_specs", True)
 
 SVG = "{http://www.w3.org/2000/svg}"
 Bar = charts.Bar
