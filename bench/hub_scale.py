@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "libs")]
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
+from portal_common.crypto import new_key  # noqa: E402
 from portal_common.signin import SESSION_KEY, hash_token  # noqa: E402
 from portal_ops.migrate import upgrade  # noqa: E402
 from services.training import learning  # noqa: E402
@@ -118,6 +120,10 @@ def fill(engine, secret: str, learners: int, wanted_choices: int, rng: random.Ra
             for i in range(0, len(rows), BATCH):
                 conn.execute(insert(model), rows[i : i + BATCH])
         conn.execute(text("SELECT setval(pg_get_serial_sequence('scenario_runs', 'id'), :n)"), {"n": run_id})
+    # The choices were inserted in bulk, not through learning.choose: derive the trainers' summary
+    # counts from them as migration 0012 does.
+    with Session(engine) as session, session.begin():
+        learning.rebuild_choice_counts(session)
     # What autovacuum would have done by the time this much data had built up: statistics, and the
     # visibility map that lets counts come from an index alone.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -187,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             "PORTAL_TRAINING_OIDC_ISSUER": "http://127.0.0.1:9",
             "PORTAL_TRAINING_OIDC_CLIENT_SECRET": secrets.token_urlsafe(40),
             "PORTAL_TRAINING_OIDC_RECHECK": "none",
+            "PORTAL_FERNET_KEYS": new_key(),
             "PORTAL_REDIS_URL": os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/1"),
             "PORTAL_LOG_LEVEL": "WARNING",
         }
