@@ -470,3 +470,16 @@ class ChoiceCount(Base):
     step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     d_tag: Mapped[str] = mapped_column(String(16), primary_key=True)
     learners: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class SessionCase(Base):
+    """A published case study a trainer has put down for discussion at one cohort session. Goes
+    when the session does, and when the case leaves the library (taken out by hand, or its
+    reporter withdrew their agreement: either deletes the case study)."""
+
+    __tablename__ = "session_cases"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

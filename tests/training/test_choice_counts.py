@@ -56,7 +56,7 @@ def test_each_learner_is_counted_once_per_step_and_d_however_often_they_replay(s
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_migration_0012_backfills_the_counts_and_goes_down_again(backend, tmp_path):
+def test_migration_0012_backfills_the_counts_adds_session_cases_and_goes_down_again(backend, tmp_path):
     dbs = Databases(backend, tmp_path)
     url = dbs.urls["training"]
     engine = create_engine(url)
@@ -77,13 +77,14 @@ def test_migration_0012_backfills_the_counts_and_goes_down_again(backend, tmp_pa
                      "c": BY_D[d].id, "d": d})
         upgrade("training", url)
         with engine.connect() as conn:
+            assert "session_cases" in set(conn.dialect.get_table_names(conn))
             got = dict(((s, d), n) for s, d, n in conn.execute(text(
                 "SELECT step_id, d_tag, learners FROM choice_counts")))
         assert got == {(FIRST.id, "direct"): 11, (FIRST.id, "delegate"): 1, (FIRST.id, STEP_TOTAL): 12}
         command.downgrade(config, "0011_certificates_resources")
         with engine.connect() as conn:
             tables = set(conn.dialect.get_table_names(conn))
-            assert not {"choice_counts", "choice_learners"} & tables
+            assert not {"choice_counts", "choice_learners", "session_cases"} & tables
             assert conn.execute(text("SELECT count(*) FROM scenario_choices")).scalar() == 13
         upgrade("training", url)
     finally:

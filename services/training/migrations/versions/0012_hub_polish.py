@@ -1,5 +1,6 @@
 """the trainers' choices page from summary tables: choice_learners (each learner once per step and
-D, and once per step) and choice_counts, backfilled from scenario_choices
+D, and once per step) and choice_counts, backfilled from scenario_choices; session_cases (published
+case studies put down for discussion at a cohort session)
 
 Revision ID: 0012_hub_polish
 Revises: 0011_certificates_resources
@@ -52,6 +53,19 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "session_cases",
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["session_id"], ["cohort_sessions.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["case_id"], ["case_studies.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("session_id", "case_id"),
+    )
+    op.create_index("ix_session_cases_case_id", "session_cases", ["case_id"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_session_cases_case_id", table_name="session_cases")
+    op.drop_table("session_cases")
     op.drop_table("choice_counts")
     op.drop_table("choice_learners")
