@@ -48,6 +48,7 @@ ACTION_NAMES: dict[str, str] = {
     "case.removed": "Took a published case out of the library",
     "session.case_added": "Put a published case down for a cohort session",
     "session.case_removed": "Took a case off a cohort session",
+    "session.cases_printed": "Downloaded a session's cases for discussion (PDF)",
     "consent.withdrawn": "Deleted a reporter's material (consent withdrawn)",
     "case.expired": "Deleted case candidates nobody published in time",
 }

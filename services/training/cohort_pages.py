@@ -17,7 +17,7 @@ from portal_common.organisations import Organisation, by_code
 from portal_common.roles import ROLES
 from portal_common.signin import StaffUser, current_staff, role_required
 
-from . import audit, cases, cohorts, learning
+from . import audit, cases, cohorts, learning, pdf
 from .curriculum import Curriculum
 from .hub import CONTENT
 from .models import SESSION_KINDS, Cohort, CohortSession, LiveRun, SessionNote
@@ -348,6 +348,22 @@ def remove_case(cohort_id: int, session_id: int, case_id: int):
         audit.record(session, actor(_staff()), "session.case_removed", _session_target(found, row), f"case {case_id}")
     flash(f"“{title}” is no longer down for this session. It is still in the case library.")
     return redirect(url_for("cohorts.session_page", cohort_id=cohort_id, session_id=session_id) + "#cases", 303)
+
+
+@cohort_pages.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/cases.pdf")
+@role_required(*VIEWERS)
+def cases_pdf(cohort_id: int, session_id: int):
+    """The session's cases for discussion as printable A5 sheets, one case a page (audited: case text)."""
+    with unit_of_work(_db()) as session:
+        found = _cohort(session, cohort_id)
+        row = _session_row(session, found, session_id)
+        down = cases.session_cases(session, row.id)
+        if not down:
+            abort(404)
+        audit.record(session, actor(_staff()), "session.cases_printed", _session_target(found, row),
+                     f"{len(down)} case{'s' if len(down) != 1 else ''}: " + ", ".join(str(c.id) for c in down))
+        html = render_template("training/cohorts/session_cases_pdf.html", cohort=found, row=row, session_cases=down)
+    return pdf.attachment(pdf.render(html), f"cases-for-session-{row.id}.pdf")
 
 
 # -- trainers: action learning notes ---------------------------------------------------------------

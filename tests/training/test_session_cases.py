@@ -114,8 +114,16 @@ def test_a_trainer_puts_published_cases_down_for_a_session_and_takes_them_off(rp
     assert lead.post(path + "/cases", data={"csrf_token": csrf_token(lead_page), "case": str(ids["banter"])}
                      ).status_code == 403
 
+    printed = lead.get(path + "/cases.pdf")
+    assert printed.status_code == 200 and printed.content_type == "application/pdf"
+    assert printed.data.startswith(b"%PDF") and printed.headers["Cache-Control"] == "no-store"
+    assert printed.headers["Content-Disposition"] == f'attachment; filename="cases-for-session-{ids["session"]}.pdf"'
+    [printed_entry] = [e for e in _rows(app, AuditEntry) if e.action == "session.cases_printed"]
+    assert printed_entry.actor == "lee@example.nhs.uk" and printed_entry.detail == f"1 case: {ids['accent']}"
+
     off = trainer.post(f"{path}/cases/{ids['accent']}/remove", data={"csrf_token": token})
     assert off.status_code == 303 and _rows(app, SessionCase) == []
+    assert lead.get(path + "/cases.pdf").status_code == 404  # nothing to print
     assert trainer.get(f"/cases/library/{ids['accent']}").status_code == 200  # still in the library
     assert trainer.post(f"{path}/cases/{ids['accent']}/remove", data={"csrf_token": token}).status_code == 404
     actions = [e.action for e in _rows(app, AuditEntry)]
