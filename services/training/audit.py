@@ -45,6 +45,10 @@ ACTION_NAMES: dict[str, str] = {
     "case.approved": "Approved a case study",
     "case.published": "Published a case study to the library",
     "case.withdrawn": "Removed a published case (consent withdrawn)",
+    "case.removed": "Took a published case out of the library",
+    "session.case_added": "Put a published case down for a cohort session",
+    "session.case_removed": "Took a case off a cohort session",
+    "session.cases_printed": "Downloaded a session's cases for discussion (PDF)",
     "consent.withdrawn": "Deleted a reporter's material (consent withdrawn)",
     "case.expired": "Deleted case candidates nobody published in time",
 }

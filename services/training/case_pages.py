@@ -381,3 +381,40 @@ def library_case(case_id: int):
             abort(404)
         view = _case_view(case, "")
     return render_template("training/cases/library_case.html", case=view)
+
+
+def _removal_page(view: dict[str, Any], reason: str = "", sure: bool = False,
+                  errors: dict[str, str] | None = None):
+    return render_template(
+        "training/cases/remove.html", case=view, reason=reason, sure=sure, errors=errors or {},
+        reasons=[{"code": code, "label": label} for code, label in cases.REMOVAL_REASONS],
+    ), 400 if errors else 200
+
+
+@bp.route("/library/<int:case_id>/remove", methods=["GET", "POST"])
+@role_required(*APPROVERS)
+def remove(case_id: int):
+    """Take a published case out of the library by hand (a trainer or a lead): asks why, then deletes it."""
+    reason = request.form.get("reason", "")[:40]
+    sure = request.form.get("sure") == "yes"
+    with unit_of_work(_sessions()) as session:
+        case = session.get(CaseStudy, case_id)
+        if case is None or case.status != CASE_PUBLISHED:
+            abort(404)
+        view = _case_view(case, "")
+        if request.method == "GET":
+            return _removal_page(view)
+        errors = {}
+        if reason not in cases.REMOVAL_CODES:
+            errors["reason"] = "Select why you are taking the case out of the library"
+        if not sure:
+            errors["sure"] = "Confirm that you want to take the case out of the library"
+        if errors:
+            return _removal_page(view, reason if reason in cases.REMOVAL_CODES else "", sure, errors)
+        cases.remove_published(session, case, reason, _actor(), _minute())
+    return render_template(
+        "training/cases/done.html", title="Taken out of the library",
+        text=f"“{view['title']}” has been deleted from the case library and from any session it was down for. "
+             "The person who reported it will no longer be told that it is helping to train others.",
+        back=url_for("cases.library"), back_label="Back to the case library",
+    )

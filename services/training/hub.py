@@ -15,7 +15,7 @@ from portal_common.db import unit_of_work
 from portal_common.roles import ROLES
 from portal_common.signin import current_staff, role_required
 
-from . import learning
+from . import cohorts, learning
 from .curriculum import D_TAGS, FIVE_DS, TAG_BY_CODE, Curriculum, Module, Scenario
 from .models import ScenarioChoice
 
@@ -210,17 +210,34 @@ def feedback(scenario_id: str):
 # -- progress, support and the trainers' view --------------------------------------------------------
 
 
+UPCOMING_SHOWN = 3  # sessions per cohort on the progress page; the rest are on My cohorts
+
+
 @hub.get("/progress")
 @role_required(*ROLES)
 def progress():
+    from . import certificates  # imports this module: imported here to avoid a cycle
+    from .web_common import settings
+
+    learner = _learner()
     with unit_of_work(_sessions()) as session:
-        found = learning.progress(session, _learner(), curriculum())
+        found = learning.progress(session, learner, curriculum())
+        mine = cohorts.my_cohorts(session, learner)
+        held = certificates.latest(session, learner)
+        held_state = certificates.state(held, settings().certificate_reminder_days) if held else None
+        session.expunge_all()
     return render_template(
         "training/progress.html",
         curriculum=curriculum(),
         progress=found,
         five_ds=[TAG_BY_CODE[d] for d in FIVE_DS],
         other_tags=D_TAGS[5:],
+        mine=mine,
+        upcoming_shown=UPCOMING_SHOWN,
+        kind_labels=cohorts.KIND_LABELS,
+        held=held,
+        held_state=held_state,
+        gaps=certificates.missing(found, curriculum()),
     )
 
 

@@ -14,13 +14,22 @@ import hmac
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal_common.models import this_week, today
 
 from .curriculum import D_TAGS, Curriculum, Module, Scenario, Step
-from .models import CheckResult, ModuleCompletion, ScenarioChoice, ScenarioRun
+from .models import (
+    STEP_TOTAL,
+    CheckResult,
+    ChoiceCount,
+    ChoiceLearner,
+    ModuleCompletion,
+    ScenarioChoice,
+    ScenarioRun,
+)
 
 OPEN, FINISHED, ABANDONED = "open", "finished", "abandoned"
 K = 10  # trainers see no count of one to nine learners, and larger counts only to the nearest 5
@@ -198,12 +207,54 @@ def choose(
         chosen_week=this_week(),
     )
     session.add(row)
+    count_choice(session, row)
     run.current_step = choice.next
     following = scenario.step(choice.next)
     if following is not None and following.is_ending:
         run.status, run.ending, run.finished_on = FINISHED, following.id, on or today()
     session.flush()
     return row
+
+
+def _upsert(session: Session, model, values: dict, *, add_one: bool = False):
+    """INSERT ... ON CONFLICT on PostgreSQL or SQLite: do nothing, or add one to ``learners``."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values)
+    if add_one:
+        keys = [c.name for c in model.__table__.primary_key.columns]
+        return statement.on_conflict_do_update(index_elements=keys, set_={"learners": model.learners + 1})
+    return statement.on_conflict_do_nothing().returning(model.learner)
+
+
+def count_choice(session: Session, row: ScenarioChoice) -> None:
+    """Count the learner of a recorded choice on the trainers' page: once for the step and D, once for
+    the step. Idempotent (ChoiceLearner's primary key), safe against a double-sent form (the insert
+    that loses the race adds nothing), and in the same transaction as the choice itself."""
+    for d in (row.d_tag, STEP_TOTAL):
+        key = {"scenario_id": row.scenario_id, "content_version": row.content_version, "step_id": row.step_id,
+               "d_tag": d}
+        added = session.execute(_upsert(session, ChoiceLearner, {**key, "learner": row.learner})).first()
+        if added is not None:  # a row comes back only when it was inserted
+            session.execute(_upsert(session, ChoiceCount, {**key, "learners": 1}, add_one=True))
+
+
+def rebuild_choice_counts(session: Session) -> None:
+    """Derive both summary tables afresh from scenario_choices (what migration 0012 does)."""
+    session.execute(delete(ChoiceCount))
+    session.execute(delete(ChoiceLearner))
+    columns = [ScenarioChoice.scenario_id, ScenarioChoice.content_version, ScenarioChoice.step_id]
+    names = ["scenario_id", "content_version", "step_id", "d_tag", "learner"]
+    session.execute(insert(ChoiceLearner).from_select(
+        names, select(*columns, ScenarioChoice.d_tag, ScenarioChoice.learner).distinct()))
+    session.execute(insert(ChoiceLearner).from_select(
+        names, select(*columns, literal(STEP_TOTAL), ScenarioChoice.learner).distinct()))
+    session.execute(insert(ChoiceCount).from_select(
+        [*names[:4], "learners"],
+        select(ChoiceLearner.scenario_id, ChoiceLearner.content_version, ChoiceLearner.step_id,
+               ChoiceLearner.d_tag, func.count())
+        .group_by(ChoiceLearner.scenario_id, ChoiceLearner.content_version, ChoiceLearner.step_id,
+                  ChoiceLearner.d_tag),
+    ))
 
 
 def run_choices(session: Session, run_id: int) -> list[ScenarioChoice]:
@@ -310,22 +361,16 @@ class StepRow:
 
 
 def d_table(session: Session, scenario: Scenario) -> list[StepRow]:
-    """For each decision step of the scenario's current version: how many learners chose each D."""
-    counts: dict[tuple[str, str], int] = {
-        (step_id, d): n
-        for step_id, d, n in session.execute(
-            select(ScenarioChoice.step_id, ScenarioChoice.d_tag, func.count(distinct(ScenarioChoice.learner)))
-            .where(ScenarioChoice.scenario_id == scenario.id, ScenarioChoice.content_version == scenario.version)
-            .group_by(ScenarioChoice.step_id, ScenarioChoice.d_tag)
+    """For each decision step of the scenario's current version: how many learners chose each D.
+
+    Read from choice_counts (kept up to date by count_choice), one small query."""
+    found = session.execute(
+        select(ChoiceCount.step_id, ChoiceCount.d_tag, ChoiceCount.learners).where(
+            ChoiceCount.scenario_id == scenario.id, ChoiceCount.content_version == scenario.version
         )
-    }
-    totals: dict[str, int] = dict(
-        session.execute(
-            select(ScenarioChoice.step_id, func.count(distinct(ScenarioChoice.learner)))
-            .where(ScenarioChoice.scenario_id == scenario.id, ScenarioChoice.content_version == scenario.version)
-            .group_by(ScenarioChoice.step_id)
-        ).all()
-    )
+    ).all()
+    counts: dict[tuple[str, str], int] = {(step_id, d): n for step_id, d, n in found if d != STEP_TOTAL}
+    totals: dict[str, int] = {step_id: n for step_id, d, n in found if d == STEP_TOTAL}
     rows = []
     for step in scenario.decisions:
         offered = {c.d for c in step.choices}

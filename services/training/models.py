@@ -438,3 +438,48 @@ def text_digest(text: str) -> str:
 
 class Outbox(OutboxMixin, Base):
     """case.published and case.withdrawn, written with the change; the relay sends them."""
+
+
+# -- the trainers' choices page, kept up to date as choices are recorded ---------------------
+#
+# Counting distinct learners over every choice on each view does not scale (100,000 choices:
+# 250 to 490 ms). Instead, when a choice is recorded, learning.count_choice adds the learner
+# once per (scenario, version, step, D) and once per step (d_tag STEP_TOTAL) to
+# ChoiceLearner, whose primary key makes that idempotent, and only when the row is new adds
+# one to the matching ChoiceCount. The page reads ChoiceCount alone. Both are derived from
+# scenario_choices (learning.rebuild_choice_counts rebuilds them; migration 0012 backfills).
+
+STEP_TOTAL = "*"  # the d_tag under which a learner who answered the step at all is counted
+
+
+class ChoiceLearner(Base):
+    __tablename__ = "choice_learners"
+
+    scenario_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    d_tag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ChoiceCount(Base):
+    __tablename__ = "choice_counts"
+
+    scenario_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    d_tag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    learners: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class SessionCase(Base):
+    """A published case study a trainer has put down for discussion at one cohort session. Goes
+    when the session does, and when the case leaves the library (taken out by hand, or its
+    reporter withdrew their agreement: either deletes the case study)."""
+
+    __tablename__ = "session_cases"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

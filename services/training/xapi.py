@@ -1,10 +1,10 @@
 """xAPI (Experience API 1.0.3) statements of hub learning, for a trust's learning record store.
 
-Statements are plain JSON built here by a small builder that follows the specification
-(https://github.com/adlnet/xAPI-Spec, version 1.0.3). The ``tincan`` package is not installed
-in this project; ``statement()`` returns exactly the dictionary ``tincan.Statement(...)
-.as_version("1.0.3")`` would, so swapping to it means building ``tincan.Statement`` objects
-from the same arguments in ``statement()`` and nothing else.
+Statements are built as ``tincan`` objects (Rustici's xAPI library: Statement, Agent with an
+AgentAccount, Verb, Activity with its ActivityDefinition, Result, Context) and written out
+with ``as_version("1.0.3")`` (https://github.com/adlnet/xAPI-Spec, version 1.0.3), so the
+library checks every property's type as the statement is made. The one change made to its
+output: tincan writes a UTC timestamp as ``+00:00``; the hub writes the equivalent ``Z``.
 
 What a statement says about a person, and when:
 - actor: an Agent identified only by an ``account`` whose ``homePage`` is the hub's address
@@ -31,6 +31,23 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tincan import (
+    Activity,
+    ActivityDefinition,
+    ActivityList,
+    Agent,
+    AgentAccount,
+    Context,
+    ContextActivities,
+    Extensions,
+    InteractionComponent,
+    InteractionComponentList,
+    LanguageMap,
+    Result,
+    Score,
+    Statement,
+    Verb,
+)
 
 from portal_common.db import unit_of_work
 from portal_common.signin import current_staff, role_required
@@ -69,10 +86,38 @@ def day_timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def activity(home: str, kind: str, path: str, name: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    definition: dict[str, Any] = {"type": ACTIVITY_TYPES[kind], "name": {"en-GB": name}}
-    definition.update(extra or {})
-    return {"objectType": "Activity", "id": f"{home}/xapi/activities/{path}", "definition": definition}
+def activity(home: str, kind: str, path: str, name: str, extra: dict[str, Any] | None = None) -> Activity:
+    """An Activity; ``extra`` may hold ``interactionType`` and ``choices`` (each ``{id, description}``)."""
+    more = dict(extra or {})
+    choices = more.pop("choices", None)
+    definition = ActivityDefinition(
+        type=ACTIVITY_TYPES[kind],
+        name=LanguageMap({"en-GB": name}),
+        interaction_type=more.pop("interactionType", None),
+        choices=InteractionComponentList(
+            [InteractionComponent(id=c["id"], description=LanguageMap(c["description"])) for c in choices]
+        ) if choices is not None else None,
+    )
+    if more:
+        raise ValueError(f"unknown activity definition properties: {sorted(more)}")
+    return Activity(id=f"{home}/xapi/activities/{path}", definition=definition)
+
+
+def outcome(
+    *,
+    score: tuple[int, int] | None = None,
+    success: bool | None = None,
+    completion: bool | None = None,
+    response: str | None = None,
+    extensions: dict[str, str] | None = None,
+) -> Result:
+    """A Result: ``score`` is (raw, out of), given with min 0 and scaled to 4 places."""
+    return Result(
+        score=Score(raw=score[0], min=0, max=score[1], scaled=round(score[0] / score[1], 4) if score[1] else 0)
+        if score is not None else None,
+        success=success, completion=completion, response=response,
+        extensions=Extensions(extensions) if extensions else None,
+    )
 
 
 def statement(
@@ -80,27 +125,29 @@ def statement(
     home: str,
     actor: str,
     verb: str,
-    obj: dict[str, Any],
+    obj: Activity,
     day: dt.date,
     identity: str,
-    result: dict[str, Any] | None = None,
-    parent: dict[str, Any] | None = None,
+    result: Result | None = None,
+    parent: Activity | None = None,
 ) -> dict[str, Any]:
-    """One xAPI 1.0.3 statement (the arguments tincan.Statement takes, as its JSON)."""
-    made: dict[str, Any] = {
-        "id": str(uuid.uuid5(NAMESPACE, identity)),
-        "version": VERSION,
-        "actor": {"objectType": "Agent", "account": {"homePage": home, "name": actor}},
-        "verb": {"id": VERBS[verb], "display": {"en-GB": verb}},
-        "object": obj,
-        "timestamp": day_timestamp(day),
-    }
-    if result is not None:
-        made["result"] = result
-    if parent is not None:
-        made["context"] = {"contextActivities": {"parent": [parent]}, "platform": "Active bystander hub",
-                           "language": "en-GB"}
-    return made
+    """One xAPI 1.0.3 statement, as the JSON tincan writes for it (timestamp with ``Z``)."""
+    made = Statement(
+        id=uuid.uuid5(NAMESPACE, identity),
+        version=VERSION,
+        actor=Agent(account=AgentAccount(home_page=home, name=actor)),
+        verb=Verb(id=VERBS[verb], display=LanguageMap({"en-GB": verb})),
+        object=obj,
+        timestamp=dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC),
+        result=result,
+        context=Context(
+            context_activities=ContextActivities(parent=ActivityList([parent])),
+            platform="Active bystander hub", language="en-GB",
+        ) if parent is not None else None,
+    )
+    data: dict[str, Any] = made.as_version(VERSION)
+    data["timestamp"] = day_timestamp(day)
+    return data
 
 
 def statements(
@@ -137,9 +184,7 @@ def statements(
         yield statement(
             home=home, actor=who(check.learner), verb="passed", day=check.passed_on,
             obj=activity(home, "assessment", f"module/{check.module_id}/check/v{check.content_version}", title),
-            result={"score": {"raw": check.best_score, "min": 0, "max": check.out_of,
-                              "scaled": round(check.best_score / check.out_of, 4) if check.out_of else 0},
-                    "success": True, "completion": True},
+            result=outcome(score=(check.best_score, check.out_of), success=True, completion=True),
             parent=activity(home, "module", f"module/{check.module_id}", module.title if module else check.module_id),
             identity=f"check|{check.learner}|{check.module_id}|{check.content_version}",
         )
@@ -158,8 +203,7 @@ def statements(
                 home, "interaction", f"scenario/{choice.scenario_id}/v{choice.content_version}/step/{choice.step_id}",
                 f"{title}: {step.question if step and step.question else choice.step_id}", interaction,
             ),
-            result={"response": choice.choice_id,
-                    "extensions": {f"{home}/xapi/extensions/d": choice.d_tag}},
+            result=outcome(response=choice.choice_id, extensions={f"{home}/xapi/extensions/d": choice.d_tag}),
             parent=activity(home, "simulation", f"scenario/{choice.scenario_id}", title),
             identity=f"choice|{choice.id}",
         )
@@ -170,17 +214,17 @@ def statements(
         assert run.finished_on is not None
         scenario = scenarios.get(run.scenario_id)
         ending = scenario.step(run.ending) if scenario and run.ending else None
-        outcome = ending.outcome if ending and scenario and scenario.version == run.content_version else None
-        result: dict[str, Any] = {"completion": True}
+        how_it_ended = ending.outcome if ending and scenario and scenario.version == run.content_version else None
+        extensions: dict[str, str] = {}
         if run.ending:
-            result["extensions"] = {f"{home}/xapi/extensions/ending": run.ending}
-            if outcome:
-                result["extensions"][f"{home}/xapi/extensions/outcome"] = outcome
+            extensions[f"{home}/xapi/extensions/ending"] = run.ending
+            if how_it_ended:
+                extensions[f"{home}/xapi/extensions/outcome"] = how_it_ended
         yield statement(
             home=home, actor=who(run.learner), verb="completed", day=run.finished_on,
             obj=activity(home, "simulation", f"scenario/{run.scenario_id}",
                          scenario.title if scenario else run.scenario_id),
-            result=result, identity=f"run|{run.id}",
+            result=outcome(completion=True, extensions=extensions), identity=f"run|{run.id}",
         )
 
 

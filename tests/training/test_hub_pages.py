@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal_common.db import unit_of_work
 from services.training.curriculum import load_curriculum
-from services.training.learning import learner_key, protect
+from services.training.learning import count_choice, learner_key, protect
 from services.training.models import CheckResult, ModuleCompletion, ScenarioChoice, ScenarioRun
 
 from ..signin.conftest import csrf_token, sign_in
@@ -195,9 +195,11 @@ def _seed_choices(app, scenario_id: str, step_id: str, d_counts: dict[str, int])
                                   current_step=step_id, status="open", started_on=week)
                 db.add(run)
                 db.flush()
-                db.add(ScenarioChoice(run_id=run.id, learner=run.learner, scenario_id=scenario_id,
-                                      content_version=scenario.version, step_id=step_id, choice_id=choices[d],
-                                      d_tag=d, chosen_week=week))
+                row = ScenarioChoice(run_id=run.id, learner=run.learner, scenario_id=scenario_id,
+                                     content_version=scenario.version, step_id=step_id, choice_id=choices[d],
+                                     d_tag=d, chosen_week=week)
+                db.add(row)
+                count_choice(db, row)  # as learning.choose does
 
 
 def _cell(page: str, scenario_id: str, step_id: str, d: str) -> str:

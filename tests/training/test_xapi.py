@@ -111,3 +111,33 @@ def test_trainers_export_pseudonymous_xapi_statements_for_a_date_range(rp_factor
     learner_client = app.test_client()
     sign_in(provider, learner_client, "xapi-learner", LEARNER)
     assert learner_client.get("/trainers/xapi?start=2026-03-01&end=2026-03-31").status_code == 403
+
+
+def test_every_exported_statement_reads_back_as_an_xapi_1_0_3_statement(rp_factory, provider):
+    """Each statement parses with tincan (Statement.from_json) and writes back out the same, so an LRS
+    using the reference library reads exactly what the hub sent: ids, pseudonymous account, verb,
+    activity with its definition, score, response and D extension, parent scenario, and day."""
+    from tincan import Agent, Statement
+
+    app = rp_factory("training")
+    secret = app.config["SECRET_KEY"]
+    learner = learner_key(secret, "xapi-roundtrip")
+    _seed(app, learner, IN_RANGE)
+    trainer = app.test_client()
+    sign_in(provider, trainer, "xapi-trainer", TRAINER)
+    statements = json.loads(trainer.get("/trainers/xapi?start=2026-03-01&end=2026-03-31").data)
+    assert len(statements) == 4
+    for each in statements:
+        parsed = Statement.from_json(json.dumps(each))
+        assert isinstance(parsed.actor, Agent) and parsed.actor.account.name == actor_name(secret, learner)
+        assert parsed.timestamp == dt.datetime(2026, 3, 2 if "responded" in each["verb"]["id"] else 4,
+                                               tzinfo=dt.UTC)
+        again = parsed.as_version("1.0.3")
+        assert again.pop("timestamp").replace("+00:00", "Z") == each["timestamp"]
+        assert again == {k: v for k, v in each.items() if k != "timestamp"}
+    choice = next(s for s in statements if s["verb"]["id"].endswith("/responded"))
+    parsed = Statement.from_json(json.dumps(choice))
+    assert parsed.object.definition.interaction_type == "choice"
+    assert [c.id for c in parsed.object.definition.choices] == [
+        c.id for c in CONTENT.scenario("british-doctor").step(CONTENT.scenario("british-doctor").start).choices]
+    assert parsed.context.context_activities.parent[0].id.endswith("/xapi/activities/scenario/british-doctor")
