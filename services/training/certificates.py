@@ -88,16 +88,16 @@ def latest(session: Session, learner: str) -> Certificate | None:
     return session.scalars(
         select(Certificate)
         .where(Certificate.learner == learner)
-        .order_by(Certificate.renew_by.desc(), Certificate.issued_on.desc())
+        .order_by(Certificate.renew_on.desc(), Certificate.issued_on.desc())
         .limit(1)
     ).first()
 
 
 def state(certificate: Certificate, reminder_days: int, on: dt.date | None = None) -> str:
     on = on or today()
-    if on > certificate.renew_by:
+    if on > certificate.renew_on:
         return EXPIRED
-    if on >= certificate.renew_by - dt.timedelta(days=reminder_days):
+    if on >= certificate.renew_on - dt.timedelta(days=reminder_days):
         return DUE
     return VALID
 
@@ -108,7 +108,7 @@ def issue(session: Session, learner: str, months: int, *, renewal: bool, on: dt.
         code = new_code()
         if session.get(Certificate, code) is None:
             break
-    row = Certificate(code=code, learner=learner, issued_on=on, renew_by=add_months(on, months), renewal=renewal)
+    row = Certificate(code=code, learner=learner, issued_on=on, renew_on=add_months(on, months), renewal=renewal)
     session.add(row)
     session.flush()
     return row
@@ -117,7 +117,7 @@ def issue(session: Session, learner: str, months: int, *, renewal: bool, on: dt.
 @dataclass(frozen=True)
 class Notice:
     state: str
-    renew_by: dt.date
+    renew_on: dt.date
 
 
 @certificates.app_context_processor
@@ -132,7 +132,7 @@ def _notice_helper() -> dict[str, Any]:
             if held is None:
                 return None
             found = state(held, settings().certificate_reminder_days)
-            return Notice(found, held.renew_by) if found != VALID else None
+            return Notice(found, held.renew_on) if found != VALID else None
 
     return {"certificate_notice": certificate_notice}
 
@@ -195,13 +195,13 @@ def download():
             if missing(learning.progress(session, learner, content), content):
                 return _page(name)  # the page says what is still to do
             held = issue(session, learner, settings().certificate_months, renewal=False)
-        code, issued_on, renew_by = held.code, held.issued_on, held.renew_by
+        code, issued_on, renew_on = held.code, held.issued_on, held.renew_on
     html = render_template(
         "training/certificate_pdf.html",
         name=name,
         code=code,
         issued_on=issued_on,
-        renew_by=renew_by,
+        renew_on=renew_on,
         verify_url=f"{public_url()}{url_for('certificates.verify')}?code={code}",
         modules=d_modules(content),
         scenarios=len(content.scenarios),
@@ -225,7 +225,7 @@ def refresher():
     with unit_of_work(sessions()) as session:
         held = latest(session, learner)
         open_to_renew = held is not None and state(held, settings().certificate_reminder_days) != VALID
-        renew_by = held.renew_by if held else None
+        renew_on = held.renew_on if held else None
     answers: dict[str, str] = {}
     errors: dict[str, str] = {}
     failed: list[Module] = []
@@ -255,7 +255,7 @@ def refresher():
     return render_template(
         "training/refresher.html",
         open_to_renew=open_to_renew,
-        renew_by=renew_by,
+        renew_on=renew_on,
         modules=modules,
         field=_field,
         answers=answers,
@@ -272,14 +272,14 @@ class Verdict:
     code: str
     state: str  # valid, expired or unknown
     issued_on: dt.date | None = None
-    renew_by: dt.date | None = None
+    renew_on: dt.date | None = None
 
 
 def lookup(session: Session, code: str) -> Verdict:
     row = session.get(Certificate, code)
     if row is None:
         return Verdict(code, "unknown")
-    return Verdict(code, EXPIRED if today() > row.renew_by else VALID, row.issued_on, row.renew_by)
+    return Verdict(code, EXPIRED if today() > row.renew_on else VALID, row.issued_on, row.renew_on)
 
 
 @certificates.get("/verify")

@@ -75,7 +75,7 @@ def _target(cohort: Cohort) -> str:
 
 
 def _session_target(cohort: Cohort, row: CohortSession) -> str:
-    return f"{_target(cohort)}, session {row.id}: {row.title} on {row.on_date.isoformat()}"
+    return f"{_target(cohort)}, session {row.id}: {row.title} on {row.held_on.isoformat()}"
 
 
 # -- trainers: cohorts -----------------------------------------------------------------------
@@ -248,7 +248,7 @@ def edit_session(cohort_id: int, session_id: int):
         if errors:
             return _session_form(found, values, errors, row)
         assert day is not None
-        row.kind, row.title, row.on_date = values.kind, values.title, day
+        row.kind, row.title, row.held_on = values.kind, values.title, day
         row.start_time, row.place = cohorts.clean_time(values.start_time), values.place
     flash("Session saved.")
     return redirect(url_for("cohorts.session_page", cohort_id=cohort_id, session_id=session_id), 303)

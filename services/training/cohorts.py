@@ -139,7 +139,7 @@ class SessionForm:
 
     @classmethod
     def of(cls, row: CohortSession) -> SessionForm:
-        return cls(row.kind, row.title, DateParts.of(row.on_date), row.start_time or "", row.place)
+        return cls(row.kind, row.title, DateParts.of(row.held_on), row.start_time or "", row.place)
 
 
 TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -149,7 +149,7 @@ def read_session(form: Mapping[str, str]) -> tuple[SessionForm, dict[str, str], 
     values = SessionForm(
         kind=(form.get("kind") or "").strip(),
         title=(form.get("title") or "").strip(),
-        date=DateParts.read(form, "on_date"),
+        date=DateParts.read(form, "held_on"),
         start_time=(form.get("start_time") or "").strip(),
         place=(form.get("place") or "").strip(),
     )
@@ -162,7 +162,7 @@ def read_session(form: Mapping[str, str]) -> tuple[SessionForm, dict[str, str], 
         errors["title"] = f"The title must be {TITLE_MAX} characters or fewer"
     day, problem = values.date.parse("session's date")
     if problem:
-        errors["on_date"] = problem
+        errors["held_on"] = problem
     if values.start_time and not TIME.match(values.start_time):
         errors["start_time"] = "Enter the start time as hours and minutes on the 24-hour clock, like 09:30 or 14:00"
     if len(values.place) > PLACE_MAX:
@@ -194,7 +194,7 @@ def create_cohort(session: Session, values: CohortForm) -> Cohort:
 def add_session(
     session: Session, cohort: Cohort, kind: str, title: str, on: dt.date, start_time: str | None = None, place: str = ""
 ) -> CohortSession:
-    row = CohortSession(cohort_id=cohort.id, kind=kind, title=title, on_date=on, start_time=start_time, place=place)
+    row = CohortSession(cohort_id=cohort.id, kind=kind, title=title, held_on=on, start_time=start_time, place=place)
     session.add(row)
     session.flush()
     session.add(SessionCode(session_id=row.id, code=_unique_code(session, SessionCode.code, SESSION_CODE_LENGTH)))
@@ -227,7 +227,7 @@ def sessions_of(session: Session, cohort_id: int) -> list[CohortSession]:
         session.scalars(
             select(CohortSession)
             .where(CohortSession.cohort_id == cohort_id)
-            .order_by(CohortSession.on_date, CohortSession.start_time, CohortSession.id)
+            .order_by(CohortSession.held_on, CohortSession.start_time, CohortSession.id)
         )
     )
 
@@ -327,8 +327,8 @@ def attend(session: Session, learner: str, typed: str, on: dt.date | None = None
     assert cohort is not None
     if cohort.closed:
         raise Refused(f"{cohort.name} has closed, so attendance can no longer be marked")
-    if row.on_date > (on or today()):
-        raise Refused(f"This session is on {row.on_date:%-d %B %Y}. You can mark yourself present from that day")
+    if row.held_on > (on or today()):
+        raise Refused(f"This session is on {row.held_on:%-d %B %Y}. You can mark yourself present from that day")
     _add_member(session, cohort, learner)
     if session.get(Attendance, (row.id, learner)) is None:
         session.add(Attendance(session_id=row.id, learner=learner))
@@ -382,8 +382,8 @@ def my_cohorts(session: Session, learner: str, on: dt.date | None = None) -> lis
     found = []
     for cohort in cohorts:
         rows = [MySession(r, r.id in attended, ratings.get(r.id)) for r in sessions_of(session, cohort.id)]
-        upcoming = [s for s in rows if s.row.on_date >= day]
-        found.append(MyCohort(cohort, upcoming, [s for s in reversed(rows) if s.row.on_date < day]))
+        upcoming = [s for s in rows if s.row.held_on >= day]
+        found.append(MyCohort(cohort, upcoming, [s for s in reversed(rows) if s.row.held_on < day]))
     return found
 
 

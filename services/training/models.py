@@ -184,7 +184,7 @@ class CohortSession(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)  # one of SESSION_KINDS
     title: Mapped[str] = mapped_column(String(160), nullable=False)
-    on_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    held_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     start_time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM", local time
     place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
 
@@ -275,7 +275,7 @@ class Certificate(Base):
     code: Mapped[str] = mapped_column(String(19), primary_key=True)  # XXXX-XXXX-XXXX-XXXX
     learner: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    renew_by: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    renew_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     renewal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # issued through the refresher
 
 

@@ -107,11 +107,11 @@ def test_a_learner_earns_a_certificate_with_their_typed_name_that_is_never_store
     assert download.headers["Cache-Control"] == "no-store" and download.data.startswith(b"%PDF-")
     [row] = _certificates(app)
     assert re.fullmatch(r"([A-HJKMNP-Z2-9]{4}-){3}[A-HJKMNP-Z2-9]{4}", row.code)
-    assert row.issued_on == dt.date.today() and row.renew_by == certs.add_months(dt.date.today(), 24)
+    assert row.issued_on == dt.date.today() and row.renew_on == certs.add_months(dt.date.today(), 24)
     assert row.learner == learner_key(app.config["SECRET_KEY"], "cert-1") and not row.renewal
     html = kept[0]
     assert "Lou Learner-Smith" in html and row.code in html
-    assert f"/verify?code={row.code}" in html and row.renew_by.strftime("%-d %B %Y") in html
+    assert f"/verify?code={row.code}" in html and row.renew_on.strftime("%-d %B %Y") in html
     # The name is nowhere in the database.
     with _db(app) as db:
         for table in ("certificates", "check_results", "scenario_runs", "audit_log"):
@@ -131,7 +131,7 @@ def test_anyone_can_verify_a_code_and_sees_dates_but_never_a_name(rp_factory, pr
     learner = _complete_everything(app, "cert-2")
     with _db(app) as db:
         row = certs.issue(db, learner, 24, renewal=False)
-        code, renew_by = row.code, row.renew_by
+        code, renew_on = row.code, row.renew_on
         old = certs.issue(db, learner, 24, renewal=False, on=dt.date(2020, 1, 15))
         old_code = old.code
     stranger = app.test_client()
@@ -141,7 +141,7 @@ def test_anyone_can_verify_a_code_and_sees_dates_but_never_a_name(rp_factory, pr
     typed = code.replace("-", "").lower()  # typed without hyphens, in lower case: still found
     valid = stranger.get(f"/verify?code={typed}")
     text = _text(valid)
-    assert valid.status_code == 200 and ">Valid<" in text and renew_by.strftime("%-d %B %Y") in text
+    assert valid.status_code == 200 and ">Valid<" in text and renew_on.strftime("%-d %B %Y") in text
     assert "Lou" not in text and learner not in text
 
     expired = _text(stranger.get(f"/verify?code={old_code}"))
@@ -178,26 +178,26 @@ def test_the_renewal_reminder_and_the_refresher_issue_a_new_certificate(rp_facto
     learner = _complete_everything(app, "cert-4")
     with _db(app) as db:
         first = certs.issue(db, learner, 6, renewal=False, on=dt.date.today() - dt.timedelta(days=170))
-        code, renew_by = first.code, first.renew_by
-    assert renew_by == certs.add_months(dt.date.today() - dt.timedelta(days=170), 6)
+        code, renew_on = first.code, first.renew_on
+    assert renew_on == certs.add_months(dt.date.today() - dt.timedelta(days=170), 6)
     # Not due yet (more than 30 days left): no reminder, and the refresher is not open.
     with _db(app) as db:
         db.execute(update(Certificate).where(Certificate.code == code)
-                   .values(renew_by=dt.date.today() + dt.timedelta(days=31)))
+                   .values(renew_on=dt.date.today() + dt.timedelta(days=31)))
     assert 'data-testid="renewal-reminder"' not in _text(client.get("/"))
     closed = _text(client.get("/certificate/refresher"))
     assert "The refresher opens when your certificate is close to its renewal date" in closed
     # Within 30 days: the hub's home and progress pages both say renew by the date.
     due_on = dt.date.today() + dt.timedelta(days=12)
     with _db(app) as db:
-        db.execute(update(Certificate).where(Certificate.code == code).values(renew_by=due_on))
+        db.execute(update(Certificate).where(Certificate.code == code).values(renew_on=due_on))
     for path in ("/", "/progress"):
         reminder = re.search(r'data-testid="renewal-reminder">(.*?)</div>', _text(client.get(path)), re.S).group(1)
         assert "due for renewal" in reminder and f"Renew by {due_on.strftime('%-d %B %Y')}" in reminder
     # After the date: it says it has expired, and verify says so too.
     with _db(app) as db:
         db.execute(update(Certificate).where(Certificate.code == code)
-                   .values(renew_by=dt.date.today() - dt.timedelta(days=1)))
+                   .values(renew_on=dt.date.today() - dt.timedelta(days=1)))
     assert "Your certificate has expired" in _text(client.get("/progress"))
     assert ">Expired<" in _text(app.test_client().get(f"/verify?code={code}"))
 
@@ -228,7 +228,7 @@ def test_the_renewal_reminder_and_the_refresher_issue_a_new_certificate(rp_facto
     assert passed.status_code == 303 and passed.headers["Location"] == "/certificate?done=renewed"
     renewed = [c for c in _certificates(app) if c.renewal]
     assert len(renewed) == 1 and renewed[0].issued_on == dt.date.today()
-    assert renewed[0].renew_by == certs.add_months(dt.date.today(), 6) and renewed[0].code != code
+    assert renewed[0].renew_on == certs.add_months(dt.date.today(), 6) and renewed[0].code != code
     page = _text(client.get("/certificate?done=renewed"))
     assert "You passed the refresher" in page and renewed[0].code in page
     assert 'data-testid="renewal-reminder"' not in _text(client.get("/"))

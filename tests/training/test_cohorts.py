@@ -101,9 +101,9 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
         {
             "kind": "board_session",
             "title": "Board briefing",
-            "on_date-day": "31",
-            "on_date-month": "2",
-            "on_date-year": "2027",
+            "held_on-day": "31",
+            "held_on-month": "2",
+            "held_on-year": "2027",
             "start_time": "25:00",
             "place": "Boardroom",
         },
@@ -115,7 +115,7 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
     assert 'value="Board briefing"' in text and 'value="Boardroom"' in text and 'value="31"' in text
     assert 'value="board_session" checked' in text
     no_kind = _post(
-        trainer, f"/cohorts/{cohort_id}/sessions/new", {"title": "", **_date("on_date", dt.date(2027, 2, 3))}
+        trainer, f"/cohorts/{cohort_id}/sessions/new", {"title": "", **_date("held_on", dt.date(2027, 2, 3))}
     )
     assert "Select what kind of session it is" in _text(no_kind) and "Enter a title for the session" in _text(no_kind)
     assert _rows(app, CohortSession) == []
@@ -126,14 +126,14 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
         {
             "kind": "board_session",
             "title": "Board briefing",
-            **_date("on_date", dt.date(2027, 1, 20)),
+            **_date("held_on", dt.date(2027, 1, 20)),
             "start_time": "9.30",
             "place": "Boardroom",
         },
     )
     assert good.status_code == 303
     [board] = _rows(app, CohortSession)
-    assert (board.kind, board.on_date, board.start_time, board.place) == (
+    assert (board.kind, board.held_on, board.start_time, board.place) == (
         "board_session",
         dt.date(2027, 1, 20),
         "09:30",
@@ -147,8 +147,8 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
         trainer, f"/cohorts/{cohort_id}/journey", _date("start", dt.date(2027, 1, 31)), f"/cohorts/{cohort_id}"
     )
     assert journey.status_code == 303
-    rows = sorted(_rows(app, CohortSession), key=lambda r: (r.on_date, r.id))
-    assert [(r.kind, r.on_date) for r in rows if r.id != board.id] == [
+    rows = sorted(_rows(app, CohortSession), key=lambda r: (r.held_on, r.id))
+    assert [(r.kind, r.held_on) for r in rows if r.id != board.id] == [
         ("workshop", dt.date(2027, 1, 31)),
         ("action_learning_set", dt.date(2027, 2, 28)),
         ("action_learning_set", dt.date(2027, 3, 31)),
@@ -173,14 +173,14 @@ def test_a_trainer_creates_a_cohort_with_sessions_and_the_programme_journey(rp_f
         {
             "kind": "board_session",
             "title": "Board development session",
-            **_date("on_date", dt.date(2027, 1, 21)),
+            **_date("held_on", dt.date(2027, 1, 21)),
             "start_time": "",
             "place": "Room 2",
         },
     )
     assert changed.status_code == 303
     [board] = [r for r in _rows(app, CohortSession) if r.id == board.id]
-    assert (board.title, board.on_date, board.start_time, board.place) == (
+    assert (board.title, board.held_on, board.start_time, board.place) == (
         "Board development session",
         dt.date(2027, 1, 21),
         None,
@@ -244,7 +244,7 @@ def test_a_learner_joins_marks_attendance_and_rates_and_trainers_see_only_counts
         made = _post(
             trainer,
             f"/cohorts/{cohort_id}/sessions/new",
-            {"kind": "workshop", "title": title, **_date("on_date", day), "place": "Education centre"},
+            {"kind": "workshop", "title": title, **_date("held_on", day), "place": "Education centre"},
         )
         assert made.status_code == 303
     [cohort] = _rows(app, Cohort)

@@ -58,9 +58,9 @@ def room(rp_factory, provider):
         {
             "kind": "workshop",
             "title": "Theatres workshop",
-            "on_date-day": str(today.day),
-            "on_date-month": str(today.month),
-            "on_date-year": str(today.year),
+            "held_on-day": str(today.day),
+            "held_on-month": str(today.month),
+            "held_on-year": str(today.year),
         },
         f"/cohorts/{cohort_id}/sessions/new",
     )

@@ -228,8 +228,8 @@ def test_the_lead_writes_the_evaluation_report_enters_costs_and_downloads_the_pd
         for n in range(10):
             _complete_hub(db, f"{n:064x}", today)  # the ten paired learners completed the hub
         cohort_id = db.scalars(select(Cohort.id)).one()
-        workshop = CohortSession(cohort_id=cohort_id, kind="workshop", title="Workshop", on_date=today, place="")
-        board = CohortSession(cohort_id=cohort_id, kind="board_session", title="Board", on_date=today, place="")
+        workshop = CohortSession(cohort_id=cohort_id, kind="workshop", title="Workshop", held_on=today, place="")
+        board = CohortSession(cohort_id=cohort_id, kind="board_session", title="Board", held_on=today, place="")
         db.add_all([workshop, board])
         db.flush()
         for n in range(12):

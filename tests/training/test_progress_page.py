@@ -39,13 +39,13 @@ def test_progress_shows_cohorts_upcoming_sessions_and_the_certificate_held(rp_fa
         db.flush()
         db.add(CohortMember(cohort_id=cohort.id, learner=learner, joined_on=today))
         db.add(CohortSession(cohort_id=cohort.id, kind="workshop", title="Opening workshop",
-                             on_date=today - dt.timedelta(days=7), place="Room 1"))
+                             held_on=today - dt.timedelta(days=7), place="Room 1"))
         for month in range(1, 6):
             db.add(CohortSession(cohort_id=cohort.id, kind="action_learning_set", title=f"Learning set {month}",
-                                 on_date=today + dt.timedelta(days=30 * month), start_time="14:00",
+                                 held_on=today + dt.timedelta(days=30 * month), start_time="14:00",
                                  place="Education centre"))
         db.add(CohortSession(cohort_id=other.id, kind="workshop", title="Not my workshop",
-                             on_date=today + dt.timedelta(days=3), place="Room 9"))
+                             held_on=today + dt.timedelta(days=3), place="Room 9"))
         certs.issue(db, learner, 24, renewal=False, on=today - dt.timedelta(days=10))
     page = _text(client.get("/progress"))
     cohorts = _section(page, "cohorts")

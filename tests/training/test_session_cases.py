@@ -58,7 +58,7 @@ def _seed(app) -> dict[str, int]:
         db.add(cohort)
         db.flush()
         row = CohortSession(cohort_id=cohort.id, kind="action_learning_set", title="Learning set 2",
-                            on_date=TODAY + dt.timedelta(days=14), place="Seminar room")
+                            held_on=TODAY + dt.timedelta(days=14), place="Seminar room")
         db.add(row)
         db.flush()
         report = str(uuid.uuid4())

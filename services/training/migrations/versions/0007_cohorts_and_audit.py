@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("cohort_id", sa.Integer(), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("title", sa.String(length=160), nullable=False),
-        sa.Column("on_date", sa.Date(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
         sa.Column("start_time", sa.String(length=5), nullable=True),
         sa.Column("place", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id"),

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=19), nullable=False),
         sa.Column("learner", sa.String(length=64), nullable=False),
         sa.Column("issued_on", sa.Date(), nullable=False),
-        sa.Column("renew_by", sa.Date(), nullable=False),
+        sa.Column("renew_on", sa.Date(), nullable=False),
         sa.Column("renewal", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("code"),
     )
