@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -107,15 +107,22 @@ class RelayMetrics:
     """What the relay process serves: queue depths, outbox backlogs, dead letters, intake's
     unconfirmed reports. ``relays`` are (service name, OutboxRelay) pairs."""
 
-    def __init__(self, redis_url: str, relays: list[tuple[str, Any]], clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        redis_url: str,
+        relays: list[tuple[str, Any]],
+        clock: Callable[[], float] = time.monotonic,
+        env: Mapping[str, str] | None = None,
+    ):
         self.redis_url = redis_url
+        self.env = env  # where the other services' database URLs are read (default: the environment)
         self.relays = relays
         self.oldest = OldestSeen(clock)
         self._sessions: dict[str, sessionmaker[Session]] = {name: relay.sessions for name, relay in relays}
 
     def sessions_for(self, service: str) -> sessionmaker[Session]:
         if service not in self._sessions:
-            settings = registry.service(service).database.load()
+            settings = registry.service(service).database.from_env(self.env)
             self._sessions[service] = make_session_factory(make_engine(settings.database_url))
         return self._sessions[service]
 

@@ -193,12 +193,12 @@ def serve(settings: Any, collectors: Iterable[Collector] = ()) -> Any:
     port = int(getattr(settings, "metrics_port", 0) or 0)
     if not port:
         return None
-    registry = exposition_registry()
-    if registry is REGISTRY:
-        registry = CollectorRegistry()
-        registry.register(_Forward(REGISTRY))
+    shared = exposition_registry()
+    registry = CollectorRegistry()
+    # The collectors first: a read that fails in this scrape is already in its error count.
     for collector in collectors:
         registry.register(collector)
+    registry.register(_Forward(shared))
     server, _thread = start_http_server(port, addr=str(getattr(settings, "metrics_bind", "0.0.0.0")), registry=registry)  # noqa: S104
     log.info("metrics served", extra={"port": port})
     return server
