@@ -70,6 +70,9 @@ REDACTION_OUTCOMES = Counter(
     ("outcome",),
 )
 
+# Served by every worker while it runs (see serve_worker_metrics).
+WORKER_CONSUMING = f"{PREFIX}_worker_consuming"
+
 # A status code becomes one of these five; anything else (a proxy's odd code) is "other".
 _STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
@@ -231,7 +234,7 @@ def serve_worker_metrics(app: Celery, service: str, settings: Callable[[], Any])
 
         def read() -> Iterable[tuple[str, str, tuple[str, ...], list]]:
             yield (
-                f"{PREFIX}_worker_consuming",
+                WORKER_CONSUMING,
                 "1 for each queue this worker consumes, while it runs.",
                 ("service", "queue"),
                 [((service, queue), 1) for queue in queues],
