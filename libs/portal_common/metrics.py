@@ -27,7 +27,13 @@ from typing import Any
 
 from celery import Celery
 from flask import Blueprint, Flask, Response, abort, g, request
-from prometheus_client import (
+
+# prometheus-client writes each process's samples under PROMETHEUS_MULTIPROC_DIR from the
+# moment a metric exists (at import): a folder that is named but missing would stop the process.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import (  # noqa: E402 - after the folder exists
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
@@ -36,11 +42,11 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
-from pydantic import Field
+from prometheus_client.core import GaugeMetricFamily  # noqa: E402
+from prometheus_client.registry import Collector  # noqa: E402
+from pydantic import Field  # noqa: E402
 
-from .settings import PortalSettings, shared
+from .settings import PortalSettings, shared  # noqa: E402
 
 log = logging.getLogger("portal.metrics")
 
@@ -92,6 +98,13 @@ class MetricsSettings(PortalSettings):
         le=65535,
         validation_alias=shared("PORTAL_METRICS_PORT"),
         description="Workers and the relay: port of their Prometheus metrics server (0: none).",
+    )
+    prometheus_multiproc_dir: str = Field(
+        "",
+        validation_alias=shared("PROMETHEUS_MULTIPROC_DIR"),
+        description="Read by prometheus-client itself: a folder, empty when the container starts, where the "
+        "processes of a gunicorn or prefork Celery pool write their samples so `/metrics` adds them up. "
+        "Unset: each process reports only its own (fine with one process).",
     )
     metrics_bind: str = Field(
         "0.0.0.0",  # noqa: S104 - inside a container; the port is not published by the proxy
