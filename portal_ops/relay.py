@@ -17,9 +17,11 @@ import time
 
 from portal_common.db import TRANSIENT_DB_ERRORS
 from portal_common.logs import configure as configure_logging
+from portal_common.metrics import serve
 from portal_common.settings import ConfigError
 
 from . import registry
+from .metrics import RelayMetrics
 
 log = logging.getLogger("portal.relay")
 
@@ -40,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"portal-relay: {exc}", file=sys.stderr)
         return 2
     configure_logging("relay", relays[0][1].settings.log_level)
+    first = relays[0][1].settings
+    if first.metrics_port:
+        serve(first, RelayMetrics(first.require_redis(), relays).collectors())
     stopping = False
 
     def _stop(*_a):

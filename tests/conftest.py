@@ -137,6 +137,14 @@ def make_app(service: str, settings):
     return web.create_app(settings)
 
 
+def run_relay_once(settings_for, service: str = "intake") -> None:
+    """One pass of the service's real relay, which also writes the heartbeat its web app's
+    readiness checks (intake is not ready until its relay has run)."""
+    relay = registry.service(service).relay(settings_for(service, "relay"), registry.routing())
+    relay.tick(0.0)
+    relay.sessions.kw["bind"].dispose()
+
+
 @pytest.fixture
 def publisher_for(settings_for):
     """A Publisher that sends as the named service would, with the registry's routing."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import TRANSIENT_DB_ERRORS, make_engine, make_session_factory, unit_of_work
 from .events import Event, derived_id, make_event, parse_message
+from .metrics import MetricsSettings, serve_worker_metrics
 from .routing import Routing
 from .settings import BrokerSettings, DatabaseSettings, shared
 
@@ -50,6 +51,12 @@ PREVIEW_QUEUE = "redaction.preview"
 
 def queue_for(service: str) -> str:
     return f"{service}.events"
+
+
+def relay_heartbeat_key(service: str) -> str:
+    """The Redis key a service's relay refreshes while it runs, with a TTL: readiness of a web
+    app whose reports leave through that relay checks the key is there."""
+    return f"portal:relay:{service}:heartbeat"
 
 
 def task_for(service: str) -> str:
@@ -93,6 +100,7 @@ def make_celery(name: str, settings: Callable[[], BrokerSettings], **overrides: 
     def _configure(sender: Celery, **_kw: Any) -> None:
         sender.conf.update({**celery_config(settings()), **overrides})
 
+    serve_worker_metrics(app, name, settings)
     return app
 
 
@@ -131,8 +139,8 @@ class Publisher:
         return chosen
 
 
-class WorkerSettings(BrokerSettings, DatabaseSettings):
-    """What a consuming worker reads: its broker and its own database."""
+class WorkerSettings(BrokerSettings, DatabaseSettings, MetricsSettings):
+    """What a consuming worker reads: its broker, its own database, where it serves metrics."""
 
 
 class RelaySettings(WorkerSettings):
@@ -144,6 +152,14 @@ class RelaySettings(WorkerSettings):
         le=60,
         validation_alias=shared("PORTAL_RELAY_INTERVAL"),
         description="Seconds between outbox relay passes.",
+    )
+    relay_heartbeat_ttl: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        validation_alias=shared("PORTAL_RELAY_HEARTBEAT_TTL"),
+        description="Seconds a relay's heartbeat (a Redis key it refreshes while it runs) lasts; intake is not "
+        "ready (/readyz) once its relay's heartbeat has expired.",
     )
 
 

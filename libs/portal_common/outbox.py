@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import is_postgres, make_engine, make_session_factory, unit_of_work
 from .events import Event
-from .messaging import TRANSIENT_ERRORS, Publisher, make_sender
+from .messaging import TRANSIENT_ERRORS, Publisher, make_sender, relay_heartbeat_key
 from .models import today
 
 log = logging.getLogger("portal.outbox")
@@ -85,6 +85,8 @@ class OutboxRelay:
     def __init__(self, settings: Any, routing: Any, sessions: sessionmaker[Session], publisher: Publisher):
         self.settings, self.routing, self.sessions, self.publisher = settings, routing, sessions, publisher
         self.last_chores: float | None = None
+        self.last_beat: float | None = None
+        self._redis: Any = None
 
     @classmethod
     def build(cls, settings: Any, routing: Any) -> OutboxRelay:
@@ -110,4 +112,27 @@ class OutboxRelay:
             self.chores()
             purge_sent(self.sessions, self.outbox)
             self.last_chores = now
-        return relay_once(self.sessions, self.outbox, self.publisher)
+        sent = relay_once(self.sessions, self.outbox, self.publisher)
+        self.beat(now)
+        return sent
+
+    def beat(self, now: float) -> None:
+        """Refresh this relay's heartbeat (a Redis key with a TTL) a few times per TTL.
+
+        Only a pass that reached the database gets here, so an expired heartbeat means the
+        relay stopped or cannot work. The key holds nothing but "1".
+        """
+        ttl = int(self.settings.relay_heartbeat_ttl)
+        if self.last_beat is not None and now - self.last_beat < ttl / 4:
+            return
+        try:
+            if self._redis is None:
+                import redis
+
+                self._redis = redis.Redis.from_url(
+                    self.settings.require_redis(), socket_connect_timeout=2, socket_timeout=2
+                )
+            self._redis.set(relay_heartbeat_key(self.settings.service), "1", ex=ttl)
+            self.last_beat = now
+        except TRANSIENT_ERRORS as exc:
+            log.warning("relay heartbeat not written", extra={"error": type(exc).__name__})

@@ -71,7 +71,7 @@ SESSION_KEY = "_user_id"  # where flask-login keeps the session token in the sig
 NEXT_KEY = "signin_next"
 USERINFO_TIMEOUT = 3.0  # seconds
 # Endpoints that never need a signed-in check: assets, health and the sign-in pages themselves.
-_OPEN_ENDPOINTS = frozenset({"static", "staff_ui.static", "health.healthz", "health.readyz"})
+_OPEN_ENDPOINTS = frozenset({"static", "staff_ui.static", "health.healthz", "health.readyz", "metrics.metrics"})
 
 
 # -- settings -----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from .db import ping
+from .messaging import relay_heartbeat_key
+from .metrics import MetricsSettings, install_web_metrics
 from .settings import BrokerSettings, DatabaseSettings, WebSettings
 
 log = logging.getLogger("portal.web")
@@ -21,7 +23,13 @@ CSP = (
 )
 
 
-def health_blueprint(engine: Engine, redis_url: str) -> Blueprint:
+def health_blueprint(engine: Engine, redis_url: str, relay_of: str | None = None) -> Blueprint:
+    """/healthz (the process answers) and /readyz (database, broker and, when ``relay_of``
+    names a service, that service's relay ran within its heartbeat's TTL).
+
+    A check that fails says "unavailable" and nothing more: the cause is logged (its class
+    name only), never sent to whoever asked.
+    """
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -31,20 +39,34 @@ def health_blueprint(engine: Engine, redis_url: str) -> Blueprint:
     @bp.get("/readyz")
     def readyz():
         checks = {"database": "ok", "broker": "ok"}
+        if relay_of:
+            checks["relay"] = "ok"
         try:
             ping(engine)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            checks["database"] = f"unavailable ({type(exc).__name__})"
+            checks["database"] = _unavailable("database", exc)
         try:
             client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
-            client.ping()
-            client.close()
+            try:
+                client.ping()
+                if relay_of and not client.exists(relay_heartbeat_key(relay_of)):
+                    checks["relay"] = "unavailable"
+                    log.warning("not ready", extra={"check": "relay"})
+            finally:
+                client.close()
         except Exception as exc:  # noqa: BLE001
-            checks["broker"] = f"unavailable ({type(exc).__name__})"
+            checks["broker"] = _unavailable("broker", exc)
+            if relay_of:
+                checks["relay"] = "unavailable"
         ready = all(v == "ok" for v in checks.values())
         return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
 
     return bp
+
+
+def _unavailable(check: str, exc: BaseException) -> str:
+    log.warning("not ready", extra={"check": check, "error": type(exc).__name__})
+    return "unavailable"
 
 
 def install_security(app: Flask) -> None:
@@ -75,12 +97,15 @@ def install_security(app: Flask) -> None:
         return "Something went wrong on our side. Nothing you entered has been logged.", 500
 
 
-class WebAppSettings(WebSettings, BrokerSettings, DatabaseSettings):
+class WebAppSettings(WebSettings, BrokerSettings, DatabaseSettings, MetricsSettings):
     """What every web service reads: its secret, its broker, its own database."""
 
 
-def base_app(import_name: str, settings: WebAppSettings) -> Flask:
-    """The Flask app every service starts from: logs, config, database, health, headers."""
+def base_app(import_name: str, settings: WebAppSettings, relay_of: str | None = None) -> Flask:
+    """The Flask app every service starts from: logs, config, database, health, headers, metrics.
+
+    ``relay_of``: readiness also requires that service's relay to have run recently.
+    """
     from .db import make_engine, make_session_factory
     from .logs import configure as configure_logging
 
@@ -100,8 +125,9 @@ def base_app(import_name: str, settings: WebAppSettings) -> Flask:
         "engine": engine,
         "sessions": make_session_factory(engine),
     }
-    app.register_blueprint(health_blueprint(engine, settings.require_redis()))
+    app.register_blueprint(health_blueprint(engine, settings.require_redis(), relay_of))
     install_security(app)
+    install_web_metrics(app, settings.service, settings.metrics_enabled)
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

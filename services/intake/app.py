@@ -27,7 +27,8 @@ class _Api(Api):
 
 
 def create_app(settings: IntakeWebSettings) -> Flask:
-    app = base_app(__name__, settings)
+    # Reports leave intake through its relay: a web app whose relay has stopped is not ready.
+    app = base_app(__name__, settings, relay_of=settings.service)
     app.config.update(
         # The only cookie holds the CSRF token. It has no expiry date, so it ends with the
         # browser session, and it is never sent cross-site.

@@ -13,6 +13,7 @@ half-redacted downstream.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,6 +36,7 @@ from portal_common.messaging import (
     store_dead_letter,
     task_for,
 )
+from portal_common.metrics import REDACTION_BATCH, REDACTION_OUTCOMES, REDACTION_SECONDS
 from portal_common.routing import Routing
 
 from . import models
@@ -172,20 +174,28 @@ def handle_event(requests: list[Any]) -> str:
     """
     rt = runtime()
     jobs = [job for job in (_open(request, rt) for request in requests) if job is not None]
+    if jobs:
+        REDACTION_BATCH.observe(len(jobs))
+    started = time.perf_counter()
     try:
         # People are numbered per report, across its account and "what would help".
         per_job = redactor().redact_reports([job.texts for job in jobs]) if jobs else []
     except Exception as exc:  # noqa: BLE001 - the class only: the text may be in its message
         for job in jobs:
             store_dead_letter(rt, TASK_NAME, job.message, f"{type(exc).__name__} while redacting", job.retries)
+        REDACTION_OUTCOMES.labels("dead_lettered").inc(len(jobs))
         return "dead-lettered"
+    if jobs:
+        REDACTION_SECONDS.observe(time.perf_counter() - started)
     for job, mine in zip(jobs, per_job, strict=True):
         event = redacted_event(job, mine)
         try:
             rt.get_publisher().publish(event.to_message())
         except TRANSIENT_ERRORS as exc:
             _retry_later(rt, job, exc)
+            REDACTION_OUTCOMES.labels("publish_failed").inc()
             continue
+        REDACTION_OUTCOMES.labels("redacted").inc()
         log.info("report redacted", extra={"event_id": str(event.id), "report_id": str(job.event.payload["report_id"])})
     log.info("batch redacted", extra={"count": len(jobs)})
     return f"{len(jobs)} redacted"

@@ -20,7 +20,7 @@ import yaml
 from portal_common.roles import ROLES
 from portal_ops import registry
 
-from ..conftest import make_app
+from ..conftest import make_app, run_relay_once
 from .site import sent_to_sign_in as _sent_to_sign_in
 
 TABLE = yaml.safe_load((Path(__file__).with_name("authorization.yaml")).read_text())
@@ -124,6 +124,7 @@ def test_every_staff_route_answers_every_caller_as_the_table_says(service, staff
 
 
 def test_every_intake_route_answers_anonymous_reporters(settings_for):
+    run_relay_once(settings_for)  # intake is ready (/readyz) only once its relay has run
     app = make_app("intake", settings_for("intake"))
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     client = app.test_client()
