@@ -38,6 +38,7 @@ test: install ## The whole suite against real Redis, PostgreSQL and SQLite, brow
 	$(BIN)/lint-imports --no-cache
 	bash scripts/ensure_services.sh
 	bash scripts/ensure_browser.sh
+	bash scripts/ensure_promtool.sh
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 test-fast: install ## Unit tests only: nothing needs to be running (no database server, Redis, worker or browser)
