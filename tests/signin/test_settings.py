@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from portal_common.crypto import new_key
 from portal_common.settings import ConfigError
 from services.analytics.settings import AnalyticsWebSettings
 from services.training.settings import TrainingWebSettings
 
 GOOD = {
     "PORTAL_REDIS_URL": "redis://127.0.0.1:6379/0",
+    # The training web app asks the redactor to check case studies, encrypted (a cipher key).
+    "PORTAL_FERNET_KEYS": new_key(),
     "PORTAL_TRAINING_SECRET_KEY": "s" * 40,
     "PORTAL_TRAINING_OIDC_CLIENT_SECRET": "c" * 40,
 }
