@@ -8,6 +8,7 @@ absorb through their inbox: at-least-once, never lost.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import logging
 from typing import Any, cast
@@ -75,7 +76,7 @@ def pending_count(sessions: sessionmaker[Session], outbox: Any) -> int:
         return count or 0
 
 
-class OutboxRelay:
+class OutboxRelay(abc.ABC):
     """A service's part of ``portal-relay``: every pass publishes its outbox; every
     ``chore_interval`` seconds it first does the service's periodic work (:meth:`chores`) and
     purges sent rows. A service subclasses it, naming its ``outbox`` model."""
@@ -99,12 +100,13 @@ class OutboxRelay:
         return float(self.settings.relay_interval)
 
     @property
+    @abc.abstractmethod
     def chore_interval(self) -> float:
-        raise NotImplementedError
+        """Seconds between the service's periodic chores (and purges of sent rows)."""
 
+    @abc.abstractmethod
     def chores(self) -> None:
         """The service's periodic work, before the outbox is published."""
-        raise NotImplementedError
 
     def tick(self, now: float) -> int:
         """One pass: the chores and a purge when they are due, then the outbox. Returns events sent."""
